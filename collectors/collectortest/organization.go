@@ -1,0 +1,212 @@
+package collectortest
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+)
+
+// ManagementKey is the access key id of the organization's management
+// account in an Organization.
+const ManagementKey = "AKIAMANAGEMENT000000"
+
+// Organization is a test AWS organization: one kumo emulator per account,
+// behind a router that sends each request to the emulator of the account
+// whose credentials signed it. kumo keeps one state for every account, so
+// this is how tests see distinct accounts. The router learns which access
+// key belongs to which account from the sts:AssumeRole responses it forwards.
+type Organization struct {
+	Endpoint
+	// ManagementID is the management account's id (kumo's default account).
+	ManagementID string
+	// Members maps member account ids to their emulators.
+	Members map[string]*Emulator
+	// Management is the management account's emulator; it also serves STS
+	// and Organizations.
+	Management *Emulator
+
+	router *httptest.Server
+	mu     sync.Mutex
+	keys   map[string]string // access key id -> account id
+	denied map[string]bool   // accounts whose role cannot be assumed
+}
+
+var (
+	credentialPattern = regexp.MustCompile(`Credential=([A-Z0-9]+)/`)
+	roleARNPattern    = regexp.MustCompile(`^arn:[a-z-]+:iam::([0-9]{12}):role/`)
+)
+
+// NewOrganization starts a management emulator with an organization of n
+// member accounts created through organizations:CreateAccount, one emulator
+// per member, and the router. Everything stops at test cleanup.
+func NewOrganization(t testing.TB, n int) *Organization {
+	t.Helper()
+	o := &Organization{
+		Management:   NewEmulator(t),
+		ManagementID: DefaultAccount,
+		Members:      map[string]*Emulator{},
+		keys:         map[string]string{},
+		denied:       map[string]bool{},
+	}
+	o.router = httptest.NewServer(http.HandlerFunc(o.route))
+	t.Cleanup(o.router.Close)
+	o.Endpoint = newEndpoint(o.router.URL)
+
+	ctx := context.Background()
+	org := organizations.NewFromConfig(o.ConfigWithKey(ManagementKey))
+	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
+		t.Fatalf("create organization: %v", err)
+	}
+	for i := 0; i < n; i++ {
+		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{
+			AccountName: aws.String(fmt.Sprintf("member-%03d", i)),
+			Email:       aws.String(fmt.Sprintf("member-%03d@example.com", i)),
+		})
+		if err != nil {
+			t.Fatalf("create account %d: %v", i, err)
+		}
+		id := aws.ToString(out.CreateAccountStatus.AccountId)
+		o.Members[id] = NewEmulator(t)
+	}
+	return o
+}
+
+// MemberIDs returns the member account ids, sorted.
+func (o *Organization) MemberIDs() []string {
+	ids := make([]string, 0, len(o.Members))
+	for id := range o.Members {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ManagementConfig returns the SDK configuration of the management account.
+func (o *Organization) ManagementConfig() aws.Config { return o.ConfigWithKey(ManagementKey) }
+
+// DenyAssumeRole makes sts:AssumeRole into account fail with AccessDenied.
+func (o *Organization) DenyAssumeRole(account string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.denied[account] = true
+}
+
+// AccountOf returns the account whose credentials signed r, for stubs that
+// answer per account.
+func (o *Organization) AccountOf(r *http.Request) string {
+	m := credentialPattern.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return o.ManagementID
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if id, ok := o.keys[m[1]]; ok {
+		return id
+	}
+	return o.ManagementID
+}
+
+func (o *Organization) route(w http.ResponseWriter, r *http.Request) {
+	acct := o.AccountOf(r)
+	target := o.Management
+	if m, ok := o.Members[acct]; ok {
+		target = m
+	}
+	if acct == o.ManagementID && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		if form.Get("Action") == "AssumeRole" {
+			o.assumeRole(w, r, form.Get("RoleArn"))
+			return
+		}
+	}
+	proxy(target.URL).ServeHTTP(w, r)
+}
+
+// assumeRole forwards sts:AssumeRole to the management emulator and learns
+// the access key it returns, or denies it for unknown or denied accounts.
+func (o *Organization) assumeRole(w http.ResponseWriter, r *http.Request, roleARN string) {
+	m := roleARNPattern.FindStringSubmatch(roleARN)
+	o.mu.Lock()
+	denied := m == nil || o.denied[m[1]] || (o.Members[m[1]] == nil && m[1] != o.ManagementID)
+	o.mu.Unlock()
+	if denied {
+		resp := ErrorResponse("sts:AssumeRole", 403, "AccessDenied",
+			"User: arn:aws:iam::"+o.ManagementID+":user/auditor is not authorized to perform: sts:AssumeRole on resource: "+roleARN)
+		copyResponse(w, resp)
+		return
+	}
+	rec := httptest.NewRecorder()
+	proxy(o.Management.URL).ServeHTTP(rec, r)
+	var out struct {
+		Result struct {
+			Credentials struct {
+				AccessKeyID string `xml:"AccessKeyId"`
+			} `xml:"Credentials"`
+		} `xml:"AssumeRoleResult"`
+	}
+	if err := xml.Unmarshal(rec.Body.Bytes(), &out); err == nil && out.Result.Credentials.AccessKeyID != "" {
+		o.mu.Lock()
+		o.keys[out.Result.Credentials.AccessKeyID] = m[1]
+		o.mu.Unlock()
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+var (
+	proxiesMu sync.Mutex
+	proxies   = map[string]*httputil.ReverseProxy{}
+)
+
+func proxy(target string) *httputil.ReverseProxy {
+	proxiesMu.Lock()
+	defer proxiesMu.Unlock()
+	if p, ok := proxies[target]; ok {
+		return p
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		panic(fmt.Sprintf("collectortest: emulator URL %q: %v", target, err))
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.Transport = routerTransport
+	proxies[target] = p
+	return p
+}
+
+var routerTransport = func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}()
+
+func copyResponse(w http.ResponseWriter, resp *http.Response) {
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
