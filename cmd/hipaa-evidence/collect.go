@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors"
+	collaws "github.com/hipaa-evidence/hipaa-evidence/collectors/aws"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/config"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/period"
+
+	// The built-in collectors.
+	_ "github.com/hipaa-evidence/hipaa-evidence/collectors/all"
+)
+
+// scopeFlags are the collection-scope flags; set ones override the config.
+type scopeFlags struct {
+	regions      string
+	accounts     string
+	organization bool
+	auditRole    string
+	collectors   string
+	concurrency  int
+}
+
+func (s *scopeFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&s.regions, "regions", "", "regions to collect: r1,r2 or all (enabled regions of each account); default: the home region")
+	f.StringVar(&s.accounts, "accounts", "", "account ids to collect (id,id); with --organization, a filter")
+	f.BoolVar(&s.organization, "organization", false, "fan out over every active account of the AWS organization")
+	f.StringVar(&s.auditRole, "audit-role", "", "role name assumed in other accounts (default "+collaws.DefaultAuditRole+")")
+	f.StringVar(&s.collectors, "collectors", "", "collectors to run (iam,kms,...); default: all built-in ones")
+	f.IntVar(&s.concurrency, "concurrency", 0, fmt.Sprintf("concurrent collections (default %d)", collectors.DefaultConcurrency))
+}
+
+func (a *app) collectCommand() *cobra.Command {
+	var sf scopeFlags
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Collect signed evidence snapshots from AWS into the locker",
+		Long: `collect runs the collectors for every account and region in scope, signs every snapshot
+as it is written and stores it in the locker with a signed run manifest.
+
+AWS access uses the SDK's default credential chain (environment, shared config and
+credentials files, SSO, instance roles), --profile, and the standard AWS_ENDPOINT_URL
+variables. With --organization it lists the organization's accounts and assumes
+--audit-role in each. A failing call, account or region never stops the run: it is
+recorded in the evidence and the exit code is 3 (completed with evidence gaps).
+
+Run 'hipaa-evidence iam-policy' for the exact read-only permissions needed.`,
+		Example: `  hipaa-evidence collect --regions us-east-1,us-west-2
+  hipaa-evidence collect --organization --audit-role HipaaEvidenceAudit --regions all
+  hipaa-evidence collect --collectors iam --kms-key alias/hipaa-evidence`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := a.collect(cmd.Context(), sf, nil)
+			if err != nil {
+				return err
+			}
+			return a.reportCollection(res)
+		},
+	}
+	sf.add(cmd)
+	return cmd
+}
+
+// collectEnv lets the demo supply its own AWS configuration and signer.
+type collectEnv struct {
+	aws    *collaws.Options
+	signer evidence.Signer
+	locker *locker.Locker
+}
+
+// collect runs one collection and returns the committed run.
+func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*collectors.Result, error) {
+	p, err := a.period()
+	if err != nil {
+		return nil, err
+	}
+	start, end, err := period.Bounds(p)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	opts := a.awsOptions()
+	if env != nil && env.aws != nil {
+		opts = *env.aws
+	}
+	if sf.regions != "" {
+		opts.Regions = config.SplitList(sf.regions)
+	}
+	if sf.accounts != "" {
+		opts.Accounts = config.SplitList(sf.accounts)
+	}
+	if sf.organization {
+		opts.Organization = true
+	}
+	if sf.auditRole != "" {
+		opts.AuditRole = sf.auditRole
+	}
+
+	reg, closeReg, err := a.collectorRegistry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer closeReg()
+	names, err := a.enabledCollectors(reg, sf.collectors)
+	if err != nil {
+		return nil, err
+	}
+
+	var signer evidence.Signer
+	lk := (*locker.Locker)(nil)
+	if env != nil {
+		signer, lk = env.signer, env.locker
+	}
+	if signer == nil {
+		if signer, err = a.signer(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if lk == nil {
+		if lk, err = a.openLocker(); err != nil {
+			return nil, err
+		}
+	}
+
+	cfg, err := collaws.LoadConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credentials == nil {
+		return nil, fmt.Errorf("no AWS credentials: configure the SDK's default chain (environment, --profile or AWS_PROFILE, SSO, instance role)")
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("no usable AWS credentials (environment, --profile or AWS_PROFILE, SSO, instance role): %w", err)
+	}
+	a.logger.Info("resolving scope", "organization", opts.Organization, "regions", joinOr(opts.Regions))
+	scope, err := collaws.ResolveScope(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, acct := range scope.Accounts {
+		if acct.Err != nil {
+			a.logger.Warn("account unreachable; its evidence will be recorded as errors", "account", acct.ID, "action", acct.Err.Action, "code", acct.Err.Code)
+		}
+		if acct.RegionsErr != nil {
+			a.logger.Warn("could not list enabled regions; collecting the home region only", "account", acct.ID, "action", acct.RegionsErr.Action, "code", acct.RegionsErr.Code)
+		}
+	}
+
+	concurrency := sf.concurrency
+	if concurrency == 0 {
+		concurrency = a.cfg.AWS.Concurrency
+	}
+	bar := a.newProgress("collect")
+	runner := &collectors.Runner{
+		Registry:    reg,
+		Locker:      lk,
+		Signer:      signer,
+		Concurrency: concurrency,
+		Now:         a.now,
+		ToolVersion: toolVersion(),
+		Logger:      a.logger,
+		Progress:    func(p collectors.Progress) { bar.update(p.Done, p.Total, p.Last) },
+	}
+	a.logger.Info("collecting", "period", p, "accounts", len(scope.Accounts), "collectors", strings.Join(names, ","), "key", signer.String())
+	res, err := runner.Run(ctx, collectors.Plan{
+		Period:       p,
+		PeriodStart:  start,
+		PeriodEnd:    end,
+		Organization: a.cfg.Organization,
+		Collectors:   names,
+		Caller:       scope.Caller,
+		Accounts:     scope.Accounts,
+		Regions:      scope.Regions,
+		Options:      a.collectorOptions(),
+	})
+	bar.finish()
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// collectorRegistry returns the registry of collectors for this run: the
+// built-ins, plus anything a later step adds. The returned func releases
+// what the registry holds.
+func (a *app) collectorRegistry(context.Context) (*collectors.Registry, func(), error) {
+	return collectors.Default.Clone(), func() {}, nil
+}
+
+// enabledCollectors returns the collectors to run: the flag, the config, or
+// every registered one.
+func (a *app) enabledCollectors(reg *collectors.Registry, flag string) ([]string, error) {
+	names := config.SplitList(flag)
+	if len(names) == 0 {
+		names = a.cfg.Collectors.Enabled
+	}
+	if len(names) == 0 {
+		return reg.Names(), nil
+	}
+	for _, n := range names {
+		if !reg.Has(n) {
+			return nil, usageError{fmt.Errorf("unknown collector %q (known: %s)", n, strings.Join(reg.Names(), ", "))}
+		}
+	}
+	return collectors.SortedUnique(names), nil
+}
+
+// collectorOptions turns the config's collectors.options into per-collector
+// strict decoders.
+func (a *app) collectorOptions() map[string]collectors.Options {
+	out := map[string]collectors.Options{}
+	for name, node := range a.cfg.Collectors.Options {
+		n := node
+		path := a.cfg.Path
+		out[name] = collectors.NewOptions(func(v any) error { return config.DecodeNode(path, &n, v) })
+	}
+	return out
+}
+
+// reportCollection prints a run's summary and returns errGaps when some
+// evidence could not be collected.
+func (a *app) reportCollection(res *collectors.Result) error {
+	m := res.Manifest
+	kinds := map[string]int{}
+	for _, s := range m.Snapshots {
+		kinds[s.Kind]++
+	}
+	a.printf("run %s: %d snapshots from %d account(s), signed with key %s\n", res.RunID, len(m.Snapshots), len(m.Accounts), shortID(m.KeyID))
+	if m.DemoKey {
+		a.printf("WARNING: signed with a DEMO key; this evidence proves nothing about who collected it.\n")
+	}
+	if res.Gaps == 0 {
+		return nil
+	}
+	var gaps []string
+	for _, s := range m.Snapshots {
+		if s.Status != evidence.StatusOK {
+			gaps = append(gaps, fmt.Sprintf("  %-40s %s %-10s %s", s.Kind, s.AccountID, s.Region, s.Status))
+		}
+	}
+	sort.Strings(gaps)
+	a.printf("%d snapshot(s) are incomplete (see their errors with `hipaa-evidence locker show %s`):\n%s\n", res.Gaps, res.RunID, strings.Join(gaps, "\n"))
+	return fmt.Errorf("run %s: %d of %d snapshots incomplete: %w", res.RunID, res.Gaps, len(m.Snapshots), errGaps)
+}

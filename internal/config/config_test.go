@@ -1,0 +1,117 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseValid(t *testing.T) {
+	src := `organization: Example Health
+period: 2026-Q4
+locker:
+  path: /var/evidence
+signing:
+  key: keys/k.pem
+aws:
+  regions: all
+  accounts: [111111111111, "222222222222"]
+  organization: true
+  audit_role: Audit
+collectors:
+  enabled: iam,kms
+  options:
+    s3:
+      phi_buckets: [a, b]
+`
+	c, err := Parse("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Organization != "Example Health" || c.Locker.Path != "/var/evidence" || !c.AWS.Organization {
+		t.Errorf("decoded %+v", c)
+	}
+	if len(c.AWS.Regions) != 1 || c.AWS.Regions[0] != "all" {
+		t.Errorf("regions = %v", c.AWS.Regions)
+	}
+	if strings.Join(c.AWS.Accounts, ",") != "111111111111,222222222222" {
+		t.Errorf("accounts = %v", c.AWS.Accounts)
+	}
+	if strings.Join(c.Collectors.Enabled, ",") != "iam,kms" {
+		t.Errorf("enabled = %v", c.Collectors.Enabled)
+	}
+	n := c.Collectors.Options["s3"]
+	var opts struct {
+		PHIBuckets []string `yaml:"phi_buckets"`
+	}
+	if err := DecodeNode(c.Path, &n, &opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(opts.PHIBuckets) != 2 {
+		t.Errorf("options = %+v", opts)
+	}
+	var wrong struct {
+		Other string `yaml:"other"`
+	}
+	err = DecodeNode(c.Path, &n, &wrong)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Line != 16 || !strings.Contains(ce.Msg, "phi_buckets") {
+		t.Errorf("strict option decode: %v (want line 16, phi_buckets)", err)
+	}
+}
+
+func TestParseErrorsNameFileAndLine(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"unknown top-level field", "organization: x\nlockr:\n  path: y\n", `c.yaml:2: unknown field "lockr"`},
+		{"unknown nested field", "aws:\n  regions: [us-east-1]\n  region: us-east-1\n", `c.yaml:3: unknown field "region"`},
+		{"wrong type", "aws:\n  organization: maybe\n", "c.yaml:2:"},
+		{"bad syntax", "aws:\n  regions: [us-east-1\n", "c.yaml"},
+		{"two documents", "organization: x\n---\norganization: y\n", "c.yaml:2: more than one YAML document"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.yaml", []byte(tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtensions(t *testing.T) {
+	RegisterExtension("testsection")
+	c, err := Parse("c.yaml", []byte("testsection:\n  value: 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Value int `yaml:"value"`
+	}
+	if err := c.Extension("testsection", &v); err != nil || v.Value != 3 {
+		t.Fatalf("extension = %+v, %v", v, err)
+	}
+	if _, err := Parse("c.yaml", []byte("nosuchsection: 1\n")); err == nil || !strings.Contains(err.Error(), `c.yaml:1: unknown field "nosuchsection"`) {
+		t.Fatalf("unknown section: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("organization: x\naws:\n  regions: all\n"))
+	f.Add([]byte("collectors:\n  enabled: [iam]\n  options:\n    s3: {a: 1}\n"))
+	f.Add([]byte("- a\n- b\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse("f.yaml", b)
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error is not a config.Error: %v", err)
+			}
+			return
+		}
+		if c == nil {
+			t.Fatal("nil config without error")
+		}
+	})
+}
