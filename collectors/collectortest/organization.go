@@ -46,7 +46,7 @@ type Organization struct {
 }
 
 var (
-	credentialPattern = regexp.MustCompile(`Credential=([A-Z0-9]+)/`)
+	credentialPattern = regexp.MustCompile(`Credential=([A-Za-z0-9]+)/`)
 	roleARNPattern    = regexp.MustCompile(`^arn:[a-z-]+:iam::([0-9]{12}):role/`)
 )
 
@@ -126,7 +126,7 @@ func (o *Organization) route(w http.ResponseWriter, r *http.Request) {
 	if m, ok := o.Members[acct]; ok {
 		target = m
 	}
-	if acct == o.ManagementID && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -134,9 +134,18 @@ func (o *Organization) route(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		form, _ := url.ParseQuery(string(body))
-		if form.Get("Action") == "AssumeRole" {
-			o.assumeRole(w, r, form.Get("RoleArn"))
+		switch form.Get("Action") {
+		case "GetCallerIdentity":
+			// kumo answers every caller with one fixed account; the router
+			// knows which account signed, so it answers in the documented shape.
+			copyResponse(w, QueryResponse("sts:GetCallerIdentity", fmt.Sprintf(
+				"<Arn>arn:aws:iam::%s:user/auditor</Arn><UserId>AIDAEXAMPLE%s</UserId><Account>%s</Account>", acct, acct[:6], acct)))
 			return
+		case "AssumeRole":
+			if acct == o.ManagementID {
+				o.assumeRole(w, r, form.Get("RoleArn"))
+				return
+			}
 		}
 	}
 	proxy(target.URL).ServeHTTP(w, r)

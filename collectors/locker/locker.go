@@ -349,7 +349,7 @@ func writeOnce(path string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Chmod(0o644); err != nil {
+	if err := f.Chmod(0o444); err != nil { // stored evidence is read-only
 		f.Close()
 		return err
 	}
