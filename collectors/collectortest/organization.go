@@ -55,34 +55,68 @@ var (
 // per member, and the router. Everything stops at test cleanup.
 func NewOrganization(t testing.TB, n int) *Organization {
 	t.Helper()
+	o, err := StartOrganization(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(o.Close)
+	return o
+}
+
+// StartOrganization is NewOrganization outside tests (the demo); the caller
+// must Close it.
+func StartOrganization(ctx context.Context, n int) (*Organization, error) {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("member-%03d", i)
+	}
+	return StartNamedOrganization(ctx, names)
+}
+
+// StartNamedOrganization starts an organization with one member account per
+// name; the caller must Close it.
+func StartNamedOrganization(ctx context.Context, names []string) (*Organization, error) {
 	o := &Organization{
-		Management:   NewEmulator(t),
+		Management:   StartEmulator(),
 		ManagementID: DefaultAccount,
 		Members:      map[string]*Emulator{},
 		keys:         map[string]string{},
 		denied:       map[string]bool{},
 	}
 	o.router = httptest.NewServer(http.HandlerFunc(o.route))
-	t.Cleanup(o.router.Close)
 	o.Endpoint = newEndpoint(o.router.URL)
 
-	ctx := context.Background()
 	org := organizations.NewFromConfig(o.ConfigWithKey(ManagementKey))
 	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{}); err != nil {
-		t.Fatalf("create organization: %v", err)
+		o.Close()
+		return nil, fmt.Errorf("create organization: %w", err)
 	}
-	for i := 0; i < n; i++ {
+	for i, name := range names {
 		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{
-			AccountName: aws.String(fmt.Sprintf("member-%03d", i)),
-			Email:       aws.String(fmt.Sprintf("member-%03d@example.com", i)),
+			AccountName: aws.String(name),
+			Email:       aws.String(fmt.Sprintf("aws+%s@example.com", name)),
 		})
 		if err != nil {
-			t.Fatalf("create account %d: %v", i, err)
+			o.Close()
+			return nil, fmt.Errorf("create account %d: %w", i, err)
 		}
 		id := aws.ToString(out.CreateAccountStatus.AccountId)
-		o.Members[id] = NewEmulator(t)
+		o.Members[id] = StartEmulator()
 	}
-	return o
+	return o, nil
+}
+
+// Close stops the router and every emulator.
+func (o *Organization) Close() {
+	if o.router != nil {
+		o.router.Close()
+	}
+	for _, m := range o.Members {
+		m.Close()
+	}
+	if o.Management != nil {
+		o.Management.Close()
+	}
 }
 
 // MemberIDs returns the member account ids, sorted.
