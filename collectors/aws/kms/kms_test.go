@@ -504,7 +504,7 @@ func concurrency(n int) collectors.Options {
 func TestConcurrencyBound(t *testing.T) {
 	f := newFixture(t)
 	var (
-		mu            sync.Mutex
+		mu                sync.Mutex
 		inFlight, maxSeen int
 	)
 	var calls atomic.Int64
