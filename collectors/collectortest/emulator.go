@@ -34,7 +34,7 @@ type Endpoint struct {
 func newEndpoint(url string) Endpoint {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 256
-	return Endpoint{URL: url, Transport: NewTransport(base), Recorder: &Recorder{}}
+	return Endpoint{URL: url, Transport: NewTransport(stripAccountHostPrefix{base}), Recorder: &Recorder{}}
 }
 
 // Emulator is a kumo AWS emulator running in-process on loopback.
