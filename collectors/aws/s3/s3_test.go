@@ -1,0 +1,611 @@
+package s3_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors"
+	s3coll "github.com/hipaa-evidence/hipaa-evidence/collectors/aws/s3"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const account = collectortest.DefaultAccount
+
+// tlsPolicy is the bucket policy the S3 user guide recommends for denying
+// plain-HTTP requests.
+func tlsPolicy(bucket string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::%[1]s","arn:aws:s3:::%[1]s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, bucket)
+}
+
+// fixture is an emulated account with a trail bucket, a PHI-tagged bucket,
+// a configured PHI bucket and an unrelated bucket.
+type fixture struct {
+	e *collectortest.Emulator
+	// publicPolicy maps bucket names to the IsPublic value the stubbed
+	// GetBucketPolicyStatus returns; absent buckets answer NoSuchBucketPolicy.
+	mu           sync.Mutex
+	publicPolicy map[string]bool
+	// accountPAB is nil for an account without a Block Public Access
+	// configuration; otherwise all flags are set except RestrictPublicBuckets
+	// when *accountPAB is true.
+	accountPAB *bool
+}
+
+// s3ControlError is an S3 Control error as its API reference documents it:
+// unlike S3, the <Error> element is wrapped in <ErrorResponse>.
+func s3ControlError(status int, code, msg string) *http.Response {
+	r := collectortest.XMLResponse(fmt.Sprintf(`<ErrorResponse><Error><Code>%s</Code><Message>%s</Message></Error><RequestId>0000000000000000</RequestId><HostId>host</HostId></ErrorResponse>`, code, msg))
+	r.StatusCode = status
+	r.Status = fmt.Sprintf("%d %s", status, http.StatusText(status))
+	return r
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{e: collectortest.NewEmulator(t), publicPolicy: map[string]bool{}}
+	ctx := context.Background()
+	cfg := f.e.Config()
+	c := s3.NewFromConfig(cfg)
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	// kumo keeps its state in process-wide services shared by every server,
+	// so each fixture removes what it created.
+	buckets := []string{"trail-logs", "phi-data", "configured-phi", "scratch", "access-logs"}
+	t.Cleanup(func() {
+		_, _ = cloudtrail.NewFromConfig(cfg).DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: aws.String("org-trail")})
+		for _, b := range buckets {
+			if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Errorf("clean up bucket %s: %v", b, err)
+			}
+		}
+	})
+	for _, b := range buckets {
+		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)})
+		must("create bucket "+b, err)
+	}
+	// trail-logs: what a well-configured CloudTrail bucket looks like.
+	_, err := c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("trail-logs"),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")},
+			BucketKeyEnabled:                   aws.Bool(true),
+		}}}})
+	must("put encryption", err)
+	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("trail-logs"), Policy: aws.String(tlsPolicy("trail-logs"))})
+	must("put policy", err)
+	f.publicPolicy["trail-logs"] = false
+	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("trail-logs"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
+	must("put versioning", err)
+	_, err = c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: aws.String("trail-logs"),
+		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
+			Rule: &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: s3types.ObjectLockRetentionModeCompliance, Years: aws.Int32(6)}}}})
+	must("put object lock", err)
+	_, err = c.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String("trail-logs"),
+		BucketLoggingStatus: &s3types.BucketLoggingStatus{LoggingEnabled: &s3types.LoggingEnabled{TargetBucket: aws.String("access-logs"), TargetPrefix: aws.String("trail-logs/")}}})
+	must("put logging", err)
+	_, err = c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String("trail-logs"),
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}})
+	must("put public access block", err)
+
+	// phi-data: tagged as PHI, SSE-S3, a policy that does not enforce TLS.
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("phi-data"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("PHI"), Value: aws.String("True")}, {Key: aws.String("team"), Value: aws.String("clinical")}}}})
+	must("tag phi-data", err)
+	_, err = c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("phi-data"),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}})
+	must("put encryption", err)
+	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("phi-data"), Policy: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::phi-data/*","Condition":{"Bool":{"aws:SecureTransport":false}}}}`)})
+	must("put policy", err)
+	f.publicPolicy["phi-data"] = true
+
+	// scratch: tagged, but not as PHI.
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("scratch"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("phi"), Value: aws.String("false")}}}})
+	must("tag scratch", err)
+
+	_, err = cloudtrail.NewFromConfig(cfg).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org-trail"), S3BucketName: aws.String("trail-logs"), IsMultiRegionTrail: aws.Bool(true)})
+	must("create trail", err)
+
+	// kumo answers S3 Control GetPublicAccessBlock inside a
+	// <GetPublicAccessBlockOutput> element, but the S3 Control API reference
+	// documents the <PublicAccessBlockConfiguration> element as the whole
+	// body, which is what the SDK reads. Stubbed with the documented shape;
+	// an unconfigured account gets the documented
+	// NoSuchPublicAccessBlockConfiguration error.
+	f.accountPAB = aws.Bool(true)
+	f.e.Transport.Stub("s3:GetPublicAccessBlock", func(r *http.Request, _ []byte) *http.Response {
+		if !strings.HasPrefix(r.URL.Path, "/v20180820/") {
+			return nil // the bucket-level operation of the same name: kumo serves it
+		}
+		if r.Header.Get("X-Amz-Account-Id") != account {
+			return s3ControlError(403, "AccessDenied", "Access Denied")
+		}
+		f.mu.Lock()
+		restrict := f.accountPAB
+		f.mu.Unlock()
+		if restrict == nil {
+			return s3ControlError(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
+		}
+		return collectortest.XMLResponse(fmt.Sprintf(`<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>%t</RestrictPublicBuckets></PublicAccessBlockConfiguration>`, !*restrict))
+	})
+
+	// kumo does not implement GetBucketPolicyStatus (it answers ?policyStatus
+	// with a ListObjects result). Stubbed with the S3 API reference's shape:
+	// <PolicyStatus><IsPublic>bool</IsPublic></PolicyStatus>, or the
+	// NoSuchBucketPolicy error for a bucket without a policy.
+	f.e.Transport.Stub("s3:GetBucketPolicyStatus", func(r *http.Request, _ []byte) *http.Response {
+		bucket := strings.Trim(r.URL.Path, "/")
+		f.mu.Lock()
+		public, ok := f.publicPolicy[bucket]
+		f.mu.Unlock()
+		if !ok {
+			return collectortest.ErrorResponse("s3:GetBucketPolicyStatus", 404, "NoSuchBucketPolicy", "The bucket policy does not exist")
+		}
+		return collectortest.XMLResponse(fmt.Sprintf(`<PolicyStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsPublic>%t</IsPublic></PolicyStatus>`, public))
+	})
+	return f
+}
+
+// options returns collector options decoded strictly from YAML, as the
+// config loader does.
+func options(src string) collectors.Options {
+	return collectors.NewOptions(func(v any) error {
+		dec := yaml.NewDecoder(strings.NewReader(src))
+		dec.KnownFields(true)
+		return dec.Decode(v)
+	})
+}
+
+func (f *fixture) request(opts string) *collectors.Request {
+	req := collectortest.NewRequest(&f.e.Endpoint, evidence.GlobalRegion)
+	if opts != "" {
+		req.Options = options(opts)
+	}
+	return req
+}
+
+func collect(t *testing.T, req *collectors.Request) (*s3coll.BucketsPayload, *evidence.Snapshot, *s3coll.AccountPublicAccessBlockPayload, *evidence.Snapshot) {
+	t.Helper()
+	resp, err := s3coll.New().Collect(context.Background(), req)
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	var (
+		bp s3coll.BucketsPayload
+		ap s3coll.AccountPublicAccessBlockPayload
+		bs *evidence.Snapshot
+		as *evidence.Snapshot
+	)
+	for _, s := range resp.Snapshots {
+		switch s.Kind {
+		case s3coll.KindBuckets:
+			bs = s
+			if err := json.Unmarshal(s.Payload, &bp); err != nil {
+				t.Fatalf("decode buckets payload: %v", err)
+			}
+		case s3coll.KindAccountPublicAccessBlock:
+			as = s
+			if err := json.Unmarshal(s.Payload, &ap); err != nil {
+				t.Fatalf("decode account payload: %v", err)
+			}
+		default:
+			t.Fatalf("unexpected kind %s", s.Kind)
+		}
+	}
+	if bs == nil || as == nil {
+		t.Fatalf("missing snapshots: %+v", resp.Snapshots)
+	}
+	return &bp, bs, &ap, as
+}
+
+func bucket(t *testing.T, p *s3coll.BucketsPayload, name string) s3coll.Bucket {
+	t.Helper()
+	for _, b := range p.Buckets {
+		if b.Name == name {
+			return b
+		}
+	}
+	t.Fatalf("bucket %s not selected; selected: %v", name, names(p))
+	return s3coll.Bucket{}
+}
+
+func names(p *s3coll.BucketsPayload) []string {
+	var out []string
+	for _, b := range p.Buckets {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+func TestConformance(t *testing.T) {
+	f := newFixture(t)
+	collectortest.RunConformance(t, collectortest.Suite{
+		New:      func() collectors.Collector { return s3coll.New() },
+		Endpoint: &f.e.Endpoint,
+		Request: func(t *testing.T) *collectors.Request {
+			return f.request("phi_buckets: [configured-phi]\n")
+		},
+	})
+}
+
+func TestRegistered(t *testing.T) {
+	if !collectors.Default.Has(s3coll.Name) {
+		t.Fatalf("collector %q is not registered", s3coll.Name)
+	}
+}
+
+func TestCollectGolden(t *testing.T) {
+	f := newFixture(t)
+	_, bs, _, as := collect(t, f.request("phi_buckets: [configured-phi, not-mine]\n"))
+	for _, s := range []*evidence.Snapshot{bs, as} {
+		if s.Status != evidence.StatusOK {
+			t.Errorf("%s status %s, errors %+v", s.Kind, s.Status, s.Errors)
+		}
+		golden(t, filepath.Join("testdata", "golden", s.Kind+".json"), s.Payload)
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, got, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	buf.WriteByte('\n')
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(want, buf.Bytes()) {
+		t.Errorf("%s differs from the golden file; run go test -update to accept.\ngot:\n%s", path, buf.String())
+	}
+}
+
+func TestSelectionAndFields(t *testing.T) {
+	f := newFixture(t)
+	p, _, ap, _ := collect(t, f.request("phi_buckets: [configured-phi, not-mine]\n"))
+
+	if got, want := strings.Join(names(p), ","), "configured-phi,phi-data,trail-logs"; got != want {
+		t.Fatalf("selected %s, want %s", got, want)
+	}
+	if !p.Selection.Complete || !p.Selection.BucketsListed || !p.Selection.TrailsRead {
+		t.Errorf("selection %+v should be complete", p.Selection)
+	}
+	if got := strings.Join(p.Selection.ConfiguredNotInAccount, ","); got != "not-mine" {
+		t.Errorf("configured_not_in_account = %q", got)
+	}
+
+	trail := bucket(t, p, "trail-logs")
+	t.Run("trail bucket", func(t *testing.T) {
+		if len(trail.Reasons) != 1 || trail.Reasons[0] != s3coll.ReasonCloudTrail || len(trail.Trails) != 1 {
+			t.Errorf("reasons %v trails %v", trail.Reasons, trail.Trails)
+		}
+		if trail.Region != "us-east-1" || trail.ARN != "arn:aws:s3:::trail-logs" {
+			t.Errorf("region %q arn %q", trail.Region, trail.ARN)
+		}
+		if e := trail.Encryption; e == nil || e.SSEAlgorithm != "aws:kms" || !strings.HasSuffix(e.KMSMasterKeyID, "1234567890ab") || !e.BucketKeyEnabled {
+			t.Errorf("encryption %+v", trail.Encryption)
+		}
+		if pol := trail.Policy; pol == nil || !pol.Exists || !pol.TLSEnforced || len(pol.Statements) != 1 {
+			t.Errorf("policy %+v", trail.Policy)
+		} else if st := pol.Statements[0]; st.Principal["AWS"][0] != "*" || st.Condition["Bool"]["aws:SecureTransport"][0] != "false" {
+			t.Errorf("statement not normalised: %+v", st)
+		}
+		if v := trail.Versioning; v == nil || !v.Enabled || v.Status != "Enabled" {
+			t.Errorf("versioning %+v", trail.Versioning)
+		}
+		if o := trail.ObjectLock; o == nil || !o.Enabled || o.Mode != "COMPLIANCE" || o.Years != 6 {
+			t.Errorf("object lock %+v", trail.ObjectLock)
+		}
+		if l := trail.Logging; l == nil || !l.Enabled || l.TargetBucket != "access-logs" || l.TargetIsSelf {
+			t.Errorf("logging %+v", trail.Logging)
+		}
+		if pab := trail.PublicAccessBlock; pab == nil || !pab.AllBlocked {
+			t.Errorf("public access block %+v", trail.PublicAccessBlock)
+		}
+		if trail.ACL == nil || trail.ACL.Public || trail.PolicyStatus == nil || trail.PolicyStatus.IsPublic {
+			t.Errorf("acl %+v policy status %+v", trail.ACL, trail.PolicyStatus)
+		}
+	})
+	t.Run("tagged PHI bucket", func(t *testing.T) {
+		b := bucket(t, p, "phi-data")
+		if b.PHI == nil || !*b.PHI || b.Reasons[0] != s3coll.ReasonPHITag {
+			t.Errorf("phi %v reasons %v", b.PHI, b.Reasons)
+		}
+		if b.Policy == nil || b.Policy.TLSEnforced {
+			t.Errorf("a deny on GetObject only must not count as TLS enforcement: %+v", b.Policy)
+		}
+		if b.PolicyStatus == nil || !b.PolicyStatus.IsPublic {
+			t.Errorf("policy status %+v", b.PolicyStatus)
+		}
+		if b.Encryption == nil || b.Encryption.SSEAlgorithm != "AES256" {
+			t.Errorf("encryption %+v", b.Encryption)
+		}
+		if b.Versioning == nil || b.Versioning.Enabled || b.Versioning.Status != "Disabled" {
+			t.Errorf("versioning %+v", b.Versioning)
+		}
+		if b.ObjectLock == nil || b.ObjectLock.Enabled || b.Logging == nil || b.Logging.Enabled {
+			t.Errorf("object lock %+v logging %+v", b.ObjectLock, b.Logging)
+		}
+		if b.PublicAccessBlock == nil || b.PublicAccessBlock.Configured {
+			t.Errorf("public access block %+v should be unconfigured", b.PublicAccessBlock)
+		}
+	})
+	t.Run("configured bucket without configuration", func(t *testing.T) {
+		b := bucket(t, p, "configured-phi")
+		if b.Encryption == nil || b.Encryption.Configured {
+			t.Errorf("encryption %+v should be unconfigured", b.Encryption)
+		}
+		if b.Policy == nil || b.Policy.Exists || b.Policy.TLSEnforced {
+			t.Errorf("policy %+v should not exist", b.Policy)
+		}
+		if b.PolicyStatus == nil || b.PolicyStatus.IsPublic {
+			t.Errorf("policy status %+v", b.PolicyStatus)
+		}
+	})
+	t.Run("account public access block", func(t *testing.T) {
+		if !ap.Configured || !ap.BlockPublicAcls || ap.RestrictPublicBuckets || ap.AllBlocked || ap.AccountID != account {
+			t.Errorf("account block %+v", ap)
+		}
+	})
+}
+
+func TestOptions(t *testing.T) {
+	tests := []struct {
+		name, src, wantErr string
+	}{
+		{name: "defaults", src: "{}\n"},
+		{name: "unknown field", src: "phi_tags: x\n", wantErr: "phi_tags"},
+		{name: "bad bucket name", src: "phi_buckets: [Bad_Name]\n", wantErr: "not a valid bucket name"},
+		{name: "concurrency too high", src: "concurrency: 100\n", wantErr: "concurrency"},
+		{name: "custom tag", src: "phi_tag_key: data-class\nphi_tag_value: ephi\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := s3coll.DecodeOptions(options(tc.src))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.PHITagKey == "" || o.PHITagValue == "" || o.Concurrency != s3coll.DefaultConcurrency {
+				t.Errorf("defaults not applied: %+v", o)
+			}
+		})
+	}
+}
+
+func TestCustomTagAndAllBuckets(t *testing.T) {
+	f := newFixture(t)
+	p, _, _, _ := collect(t, f.request("phi_tag_key: team\nphi_tag_value: CLINICAL\nall_buckets: true\nskip_trail_buckets: true\n"))
+	if got := strings.Join(names(p), ","); got != "access-logs,configured-phi,phi-data,scratch,trail-logs" {
+		t.Fatalf("all_buckets selected %s", got)
+	}
+	if b := bucket(t, p, "phi-data"); b.PHI == nil || !*b.PHI {
+		t.Errorf("custom tag team=clinical should mark phi-data: %v", b.PHI)
+	}
+	if b := bucket(t, p, "trail-logs"); len(b.Trails) != 0 || b.PHI == nil || *b.PHI {
+		t.Errorf("trail buckets skipped, untagged: trails %v phi %v reasons %v", b.Trails, b.PHI, b.Reasons)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		stub  func(tr *collectortest.Transport)
+		fix   func(f *fixture)
+		check func(t *testing.T, p *s3coll.BucketsPayload, bs *evidence.Snapshot, ap *s3coll.AccountPublicAccessBlockPayload, as *evidence.Snapshot)
+	}{
+		{
+			name: "access denied on one bucket API",
+			stub: func(tr *collectortest.Transport) {
+				tr.Stub("s3:GetBucketEncryption", collectortest.AccessDenied("s3:GetBucketEncryption"))
+			},
+			check: func(t *testing.T, p *s3coll.BucketsPayload, bs *evidence.Snapshot, _ *s3coll.AccountPublicAccessBlockPayload, as *evidence.Snapshot) {
+				if bs.Status != evidence.StatusPartial {
+					t.Errorf("status %s, want partial", bs.Status)
+				}
+				b := bucket(t, p, "trail-logs")
+				if b.Encryption != nil {
+					t.Errorf("denied encryption must be null, got %+v", b.Encryption)
+				}
+				if b.Versioning == nil || !b.Versioning.Enabled {
+					t.Errorf("other sections must survive: %+v", b.Versioning)
+				}
+				if len(b.Errors) != 1 || b.Errors[0].Action != "s3:GetEncryptionConfiguration" || b.Errors[0].Code != "AccessDenied" {
+					t.Errorf("bucket errors %+v", b.Errors)
+				}
+				if as.Status != evidence.StatusOK {
+					t.Errorf("account snapshot %s", as.Status)
+				}
+			},
+		},
+		{
+			name: "throttling recovers",
+			stub: func(tr *collectortest.Transport) {
+				tr.Stub("s3:GetBucketVersioning", collectortest.Throttle("s3:GetBucketVersioning", 2, nil))
+				tr.Stub("cloudtrail:DescribeTrails", collectortest.Throttle("cloudtrail:DescribeTrails", 1, nil))
+			},
+			check: func(t *testing.T, p *s3coll.BucketsPayload, bs *evidence.Snapshot, _ *s3coll.AccountPublicAccessBlockPayload, _ *evidence.Snapshot) {
+				if bs.Status != evidence.StatusOK {
+					t.Errorf("status %s errors %+v, want ok after retries", bs.Status, bs.Errors)
+				}
+				if b := bucket(t, p, "trail-logs"); b.Versioning == nil || !b.Versioning.Enabled {
+					t.Errorf("versioning %+v", b.Versioning)
+				}
+			},
+		},
+		{
+			name: "tags unreadable",
+			stub: func(tr *collectortest.Transport) {
+				tr.Stub("s3:GetBucketTagging", collectortest.AccessDenied("s3:GetBucketTagging"))
+			},
+			check: func(t *testing.T, p *s3coll.BucketsPayload, bs *evidence.Snapshot, _ *s3coll.AccountPublicAccessBlockPayload, _ *evidence.Snapshot) {
+				if bs.Status != evidence.StatusPartial || p.Selection.Complete {
+					t.Errorf("status %s complete %v", bs.Status, p.Selection.Complete)
+				}
+				b := bucket(t, p, "scratch")
+				if b.PHI != nil || b.Reasons[len(b.Reasons)-1] != s3coll.ReasonTagsUnreadable {
+					t.Errorf("scratch phi %v reasons %v: a bucket whose tags cannot be read must be collected as possibly PHI", b.PHI, b.Reasons)
+				}
+				if b.Encryption == nil {
+					t.Error("scratch configuration should still be collected")
+				}
+			},
+		},
+		{
+			name: "discovery denied",
+			stub: func(tr *collectortest.Transport) {
+				tr.Stub("s3:ListBuckets", collectortest.AccessDenied("s3:ListBuckets"))
+				tr.Stub("cloudtrail:DescribeTrails", collectortest.AccessDenied("cloudtrail:DescribeTrails"))
+			},
+			check: func(t *testing.T, p *s3coll.BucketsPayload, bs *evidence.Snapshot, _ *s3coll.AccountPublicAccessBlockPayload, _ *evidence.Snapshot) {
+				if bs.Status != evidence.StatusError {
+					t.Errorf("status %s, want error: nothing could be discovered", bs.Status)
+				}
+				if p.Selection.BucketsListed || p.Selection.TrailsRead || p.Selection.Complete {
+					t.Errorf("selection %+v", p.Selection)
+				}
+				acts := map[string]bool{}
+				for _, e := range bs.Errors {
+					acts[e.Action] = true
+				}
+				if !acts["s3:ListAllMyBuckets"] || !acts["cloudtrail:DescribeTrails"] {
+					t.Errorf("errors %+v should name both failed actions", bs.Errors)
+				}
+			},
+		},
+		{
+			name: "account block not configured",
+			fix: func(f *fixture) {
+				f.accountPAB = nil
+			},
+			check: func(t *testing.T, _ *s3coll.BucketsPayload, _ *evidence.Snapshot, ap *s3coll.AccountPublicAccessBlockPayload, as *evidence.Snapshot) {
+				if as.Status != evidence.StatusOK || ap.Configured || ap.AllBlocked || ap.AccountID != account {
+					t.Errorf("status %s payload %+v: not configured is evidence", as.Status, ap)
+				}
+			},
+		},
+		{
+			name: "account block denied",
+			stub: func(tr *collectortest.Transport) {
+				tr.Stub("s3:GetPublicAccessBlock", func(r *http.Request, b []byte) *http.Response {
+					if !strings.HasPrefix(r.URL.Path, "/v20180820/") {
+						return nil
+					}
+					return s3ControlError(403, "AccessDenied", "User is not authorized to perform: s3:GetAccountPublicAccessBlock")
+				})
+			},
+			check: func(t *testing.T, _ *s3coll.BucketsPayload, _ *evidence.Snapshot, _ *s3coll.AccountPublicAccessBlockPayload, as *evidence.Snapshot) {
+				if as.Status != evidence.StatusError || len(as.Errors) != 1 || as.Errors[0].Action != "s3:GetAccountPublicAccessBlock" || as.Errors[0].Code != "AccessDenied" {
+					t.Errorf("status %s errors %+v", as.Status, as.Errors)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.stub != nil {
+				tc.stub(f.e.Transport)
+			}
+			if tc.fix != nil {
+				tc.fix(f)
+			}
+			p, bs, ap, as := collect(t, f.request(""))
+			tc.check(t, p, bs, ap, as)
+		})
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	resp, err := s3coll.New().Collect(ctx, f.request(""))
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	for _, s := range resp.Snapshots {
+		if s.Status == evidence.StatusOK {
+			t.Errorf("%s claims ok after cancellation", s.Kind)
+		}
+		for _, e := range s.Errors {
+			if e.Code != collectors.CodeCanceled {
+				t.Errorf("%s error %+v, want %s", s.Kind, e, collectors.CodeCanceled)
+			}
+		}
+	}
+}
+
+func TestRegionalEndpoints(t *testing.T) {
+	f := newFixture(t)
+	// GetBucketLocation answers "EU" (the legacy constraint for eu-west-1,
+	// as the S3 API reference documents) for phi-data; kumo itself always
+	// answers us-east-1.
+	f.e.Transport.Stub("s3:GetBucketLocation", func(r *http.Request, _ []byte) *http.Response {
+		if strings.Trim(r.URL.Path, "/") != "phi-data" {
+			return nil
+		}
+		return collectortest.XMLResponse(`<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">EU</LocationConstraint>`)
+	})
+	var mu sync.Mutex
+	regions := map[string]string{}
+	f.e.Transport.Stub("s3:GetBucketEncryption", func(r *http.Request, _ []byte) *http.Response {
+		// The SigV4 credential scope names the region the request is for.
+		auth := r.Header.Get("Authorization")
+		_, scope, _ := strings.Cut(auth, "Credential=")
+		parts := strings.Split(scope, "/")
+		mu.Lock()
+		defer mu.Unlock()
+		if len(parts) > 2 {
+			regions[strings.Trim(r.URL.Path, "/")] = parts[2]
+		}
+		return nil
+	})
+	p, _, _, _ := collect(t, f.request(""))
+	if b := bucket(t, p, "phi-data"); b.Region != "eu-west-1" {
+		t.Errorf("region %q, want eu-west-1", b.Region)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if regions["phi-data"] != "eu-west-1" || regions["trail-logs"] != "us-east-1" {
+		t.Errorf("requests signed for %v; each bucket's calls must go to its own region", regions)
+	}
+}
