@@ -263,11 +263,10 @@ func snapshotToWire(s *evidence.Snapshot) *pb.Snapshot {
 		return nil
 	}
 	out := &pb.Snapshot{
-		Kind:        s.Kind,
-		Status:      statusToWire(s.Status),
-		ApiCalls:    append([]string(nil), s.APICalls...),
-		Payload:     append([]byte(nil), s.Payload...),
-		CollectedAt: timeToWire(s.CollectedAt),
+		Kind:     s.Kind,
+		Status:   statusToWire(s.Status),
+		ApiCalls: append([]string(nil), s.APICalls...),
+		Payload:  append([]byte(nil), s.Payload...),
 	}
 	for _, e := range s.Errors {
 		out.Errors = append(out.Errors, &pb.CallError{Action: e.Action, Code: e.Code, Message: e.Message})
@@ -276,8 +275,8 @@ func snapshotToWire(s *evidence.Snapshot) *pb.Snapshot {
 }
 
 // snapshotFromWire checks everything a plugin decides about a snapshot. The
-// host decides the rest (schema, collector, source, period) and the evidence
-// package validates the whole before it is signed.
+// host decides the rest (schema, collector, source, period, collected_at) and
+// the evidence package validates the whole before it is signed.
 func snapshotFromWire(m *pb.Snapshot) (*evidence.Snapshot, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: message carries no snapshot", ErrMalformed)
@@ -289,10 +288,6 @@ func snapshotFromWire(m *pb.Snapshot) (*evidence.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.GetKind(), err)
 	}
-	at, err := timeFromWire(m.GetCollectedAt(), "collected_at")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", m.GetKind(), err)
-	}
 	payload := m.GetPayload()
 	if len(bytes.TrimSpace(payload)) == 0 {
 		payload = []byte("{}")
@@ -301,11 +296,10 @@ func snapshotFromWire(m *pb.Snapshot) (*evidence.Snapshot, error) {
 		return nil, fmt.Errorf("%w: %s: payload is not JSON", ErrMalformed, m.GetKind())
 	}
 	s := &evidence.Snapshot{
-		Kind:        m.GetKind(),
-		Status:      st,
-		APICalls:    append([]string(nil), m.GetApiCalls()...),
-		Payload:     json.RawMessage(append([]byte(nil), payload...)),
-		CollectedAt: at,
+		Kind:     m.GetKind(),
+		Status:   st,
+		APICalls: append([]string(nil), m.GetApiCalls()...),
+		Payload:  json.RawMessage(append([]byte(nil), payload...)),
 	}
 	for i, e := range m.GetErrors() {
 		if e.GetAction() == "" || e.GetCode() == "" {

@@ -3,6 +3,7 @@ package proto
 import (
 	"context"
 	"errors"
+	"regexp"
 
 	"github.com/hashicorp/go-plugin"
 
@@ -91,3 +92,12 @@ func PluginSets(impl Plugin) map[int]plugin.PluginSet {
 		ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: impl}},
 	}
 }
+
+// namePattern is the form of plugin and plugin collector names: they appear
+// in config files, error messages, evidence kinds and locker paths.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// ValidName reports whether name is a valid plugin or plugin collector name:
+// lower-case letters, digits, '-' and '_', at most 64 characters, starting
+// with a letter or digit.
+func ValidName(name string) bool { return namePattern.MatchString(name) }

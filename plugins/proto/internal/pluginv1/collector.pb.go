@@ -698,7 +698,8 @@ func (x *CollectResponse) GetSnapshot() *Snapshot {
 	return nil
 }
 
-// Snapshot is one piece of evidence, before the host signs it.
+// Snapshot is one piece of evidence, before the host signs it. Its time of
+// collection is the host's clock when the snapshot arrives.
 type Snapshot struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The evidence kind; one of the collector's evidence_kinds.
@@ -710,9 +711,7 @@ type Snapshot struct {
 	// The distinct calls made to build the payload.
 	ApiCalls []string `protobuf:"bytes,4,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	// The evidence, as one JSON value.
-	Payload []byte `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
-	// When collection finished; the host's clock is used when unset.
-	CollectedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=collected_at,json=collectedAt,proto3" json:"collected_at,omitempty"`
+	Payload       []byte `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -778,13 +777,6 @@ func (x *Snapshot) GetApiCalls() []string {
 func (x *Snapshot) GetPayload() []byte {
 	if x != nil {
 		return x.Payload
-	}
-	return nil
-}
-
-func (x *Snapshot) GetCollectedAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CollectedAt
 	}
 	return nil
 }
@@ -898,14 +890,13 @@ const file_collector_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"Q\n" +
 	"\x0fCollectResponse\x12>\n" +
-	"\bsnapshot\x18\x01 \x01(\v2\".hipaa_evidence.plugin.v1.SnapshotR\bsnapshot\"\x8b\x02\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\".hipaa_evidence.plugin.v1.SnapshotR\bsnapshot\"\xcc\x01\n" +
 	"\bSnapshot\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x128\n" +
 	"\x06status\x18\x02 \x01(\x0e2 .hipaa_evidence.plugin.v1.StatusR\x06status\x12;\n" +
 	"\x06errors\x18\x03 \x03(\v2#.hipaa_evidence.plugin.v1.CallErrorR\x06errors\x12\x1b\n" +
 	"\tapi_calls\x18\x04 \x03(\tR\bapiCalls\x12\x18\n" +
-	"\apayload\x18\x05 \x01(\fR\apayload\x12=\n" +
-	"\fcollected_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vcollectedAt\"Q\n" +
+	"\apayload\x18\x05 \x01(\fR\apayload\"Q\n" +
 	"\tCallError\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
@@ -966,16 +957,15 @@ var file_collector_proto_depIdxs = []int32{
 	10, // 8: hipaa_evidence.plugin.v1.CollectResponse.snapshot:type_name -> hipaa_evidence.plugin.v1.Snapshot
 	1,  // 9: hipaa_evidence.plugin.v1.Snapshot.status:type_name -> hipaa_evidence.plugin.v1.Status
 	11, // 10: hipaa_evidence.plugin.v1.Snapshot.errors:type_name -> hipaa_evidence.plugin.v1.CallError
-	12, // 11: hipaa_evidence.plugin.v1.Snapshot.collected_at:type_name -> google.protobuf.Timestamp
-	2,  // 12: hipaa_evidence.plugin.v1.Collector.Describe:input_type -> hipaa_evidence.plugin.v1.DescribeRequest
-	6,  // 13: hipaa_evidence.plugin.v1.Collector.Collect:input_type -> hipaa_evidence.plugin.v1.CollectRequest
-	3,  // 14: hipaa_evidence.plugin.v1.Collector.Describe:output_type -> hipaa_evidence.plugin.v1.DescribeResponse
-	9,  // 15: hipaa_evidence.plugin.v1.Collector.Collect:output_type -> hipaa_evidence.plugin.v1.CollectResponse
-	14, // [14:16] is the sub-list for method output_type
-	12, // [12:14] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	2,  // 11: hipaa_evidence.plugin.v1.Collector.Describe:input_type -> hipaa_evidence.plugin.v1.DescribeRequest
+	6,  // 12: hipaa_evidence.plugin.v1.Collector.Collect:input_type -> hipaa_evidence.plugin.v1.CollectRequest
+	3,  // 13: hipaa_evidence.plugin.v1.Collector.Describe:output_type -> hipaa_evidence.plugin.v1.DescribeResponse
+	9,  // 14: hipaa_evidence.plugin.v1.Collector.Collect:output_type -> hipaa_evidence.plugin.v1.CollectResponse
+	13, // [13:15] is the sub-list for method output_type
+	11, // [11:13] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_collector_proto_init() }
