@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
@@ -172,6 +173,16 @@ func (r *run) collect(ctx context.Context) (TrailsPayload, LogGroupsPayload) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			// The Runner recovers panics only on its own goroutine; one here
+			// would end the process, so it becomes this trail's failure.
+			defer func() {
+				if p := recover(); p != nil {
+					name := aws.ToString(t.TrailARN)
+					r.tb.Failed(actionGetTrailStatus, &smithy.GenericAPIError{Code: collectors.CodeCollectorPanic, Message: fmt.Sprintf("reading trail %s panicked: %v", name, p)})
+					trails[i] = Trail{Name: aws.ToString(t.Name), ARN: name, AccountID: r.account, HomeRegion: r.region,
+						FailedActions: []string{actionGetEventSelectors, actionGetTrailStatus}}
+				}
+			}()
 			trails[i] = r.trail(ctx, t)
 		}()
 	}

@@ -138,8 +138,9 @@ func (r *run) collect(ctx context.Context, conc int) Payload {
 	}
 	aliases, err := r.listAliases(ctx)
 	r.b.Record(actionListAliases, err)
+	aliasesSeen := err == nil
 	byKey := map[string][]string{}
-	if err == nil {
+	if aliasesSeen {
 		payload.Aliases = aliases
 		for _, a := range aliases {
 			if a.TargetKeyID != "" {
@@ -159,8 +160,10 @@ func (r *run) collect(ctx context.Context, conc int) Payload {
 			KeyID:         aws.ToString(e.KeyId),
 			ARN:           aws.ToString(e.KeyArn),
 			AccountID:     r.account,
-			Aliases:       collectors.SortedUnique(byKey[aws.ToString(e.KeyId)]),
 			FailedActions: []string{},
+		}
+		if aliasesSeen {
+			k.Aliases = collectors.SortedUnique(byKey[k.KeyID])
 		}
 		if a, err := arn.Parse(k.ARN); err == nil {
 			k.AccountID = a.AccountID
@@ -178,6 +181,15 @@ func (r *run) collect(ctx context.Context, conc int) Payload {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			// The Runner recovers panics only on its own goroutine; one here
+			// would end the process, so it becomes this key's failure.
+			defer func() {
+				if p := recover(); p != nil {
+					r.b.Failed(actionDescribeKey, &smithy.GenericAPIError{Code: collectors.CodeCollectorPanic, Message: fmt.Sprintf("reading key %s panicked: %v", k.KeyID, p)})
+					k.FailedActions = []string{actionDescribeKey}
+					keys[i] = k
+				}
+			}()
 			keys[i] = r.key(ctx, k)
 		}()
 	}

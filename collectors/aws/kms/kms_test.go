@@ -423,6 +423,21 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("list aliases denied", func(t *testing.T) {
+		f := newFixture(t)
+		f.emu.Transport.Stub("kms:ListAliases", collectortest.AccessDenied("kms:ListAliases"))
+		snap, p := collect(t, &f.emu.Endpoint, "us-east-1", collectors.Options{})
+		if snap.Status != evidence.StatusPartial || len(snap.Errors) != 1 || snap.Errors[0].Action != "kms:ListAliases" {
+			t.Fatalf("status %s errors %+v", snap.Status, snap.Errors)
+		}
+		if p.Aliases != nil {
+			t.Errorf("aliases = %v, want null (not seen)", p.Aliases)
+		}
+		if k := keyByID(t, p, f.phi); k.Aliases != nil || k.Policy == nil {
+			t.Errorf("phi key aliases = %v (want null, not an empty claim), policy %v", k.Aliases, k.Policy != nil)
+		}
+	})
+
 	t.Run("throttling recovers", func(t *testing.T) {
 		f := newFixture(t)
 		f.emu.Transport.Stub("kms:DescribeKey", collectortest.Throttle("kms:DescribeKey", 3, nil))

@@ -71,7 +71,8 @@ type Key struct {
 	// Rotation is the rotation status. It is read for applicable keys in state
 	// Enabled or Disabled and is null otherwise (or when the call failed).
 	Rotation *Rotation `json:"rotation"`
-	// Aliases lists the names of the aliases that point at the key.
+	// Aliases lists the names of the aliases that point at the key, sorted;
+	// null when kms:ListAliases failed (the snapshot's errors name it).
 	Aliases []string `json:"aliases"`
 	// Policy is the normalised key policy (policy name "default"); null when
 	// kms:GetKeyPolicy failed or the policy could not be parsed.
