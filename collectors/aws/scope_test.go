@@ -2,6 +2,8 @@ package aws_test
 
 import (
 	"context"
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"net/http"
 	"testing"
 
@@ -103,5 +105,44 @@ func TestActionForAndPolicy(t *testing.T) {
 		if got := collaws.ActionFor(tt.svc, tt.op); got != tt.want {
 			t.Errorf("ActionFor(%q, %q) = %q, want %q", tt.svc, tt.op, got, tt.want)
 		}
+	}
+}
+
+func TestMain(m *testing.M) { collectortest.Main(m) }
+
+// TestIsolatedOrganizationSeparatesAccounts shows the router and the emulator
+// processes give each member its own resources: a user created with one
+// member's assumed credentials is invisible to another member.
+func TestIsolatedOrganizationSeparatesAccounts(t *testing.T) {
+	org := collectortest.NewIsolatedOrganization(t, 2)
+	scope, err := collaws.ResolveScope(context.Background(), org.ManagementConfig(), collaws.Options{Organization: true, AuditRole: "Audit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgs := map[string]iam.Client{}
+	for _, a := range scope.Accounts {
+		cfgs[a.ID] = *iam.NewFromConfig(a.AWS)
+	}
+	m := org.MemberIDs()
+	c0, c1 := cfgs[m[0]], cfgs[m[1]]
+	if _, err := c0.CreateUser(context.Background(), &iam.CreateUserInput{UserName: sdkaws.String("only-in-first")}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(c iam.Client) []string {
+		out, err := c.ListUsers(context.Background(), &iam.ListUsersInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, u := range out.Users {
+			n = append(n, *u.UserName)
+		}
+		return n
+	}
+	if got := names(c0); len(got) != 1 || got[0] != "only-in-first" {
+		t.Fatalf("first member users %v", got)
+	}
+	if got := names(c1); len(got) != 0 {
+		t.Fatalf("second member sees %v; accounts are not isolated", got)
 	}
 }

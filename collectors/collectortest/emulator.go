@@ -37,11 +37,13 @@ func newEndpoint(url string) Endpoint {
 	return Endpoint{URL: url, Transport: NewTransport(stripAccountHostPrefix{base}), Recorder: &Recorder{}}
 }
 
-// Emulator is a kumo AWS emulator running in-process on loopback.
+// Emulator is a kumo AWS emulator on loopback, in this process or in a child
+// process (StartEmulatorProcess). kumo keeps its state in package variables:
+// every in-process emulator shares one state.
 type Emulator struct {
 	Endpoint
 
-	srv *kumo.Server
+	stop func()
 }
 
 // NewEmulator starts kumo for the test and stops it at cleanup.
@@ -55,11 +57,15 @@ func NewEmulator(t testing.TB) *Emulator {
 // StartEmulator starts kumo; the caller must Close it. The demo uses this.
 func StartEmulator() *Emulator {
 	srv := kumo.NewServer()
-	return &Emulator{Endpoint: newEndpoint(srv.URL), srv: srv}
+	return &Emulator{Endpoint: newEndpoint(srv.URL), stop: srv.Close}
 }
 
 // Close stops the emulator.
-func (e *Emulator) Close() { e.srv.Close() }
+func (e *Emulator) Close() {
+	if e.stop != nil {
+		e.stop()
+	}
+}
 
 // Config returns an SDK configuration that sends every client's calls to the
 // emulator through the Transport, with test credentials, region us-east-1,

@@ -24,16 +24,24 @@ import (
 // account in an Organization.
 const ManagementKey = "AKIAMANAGEMENT000000"
 
-// Organization is a test AWS organization: one kumo emulator per account,
-// behind a router that sends each request to the emulator of the account
-// whose credentials signed it. kumo keeps one state for every account, so
-// this is how tests see distinct accounts. The router learns which access
-// key belongs to which account from the sts:AssumeRole responses it forwards.
+// Organization is a test AWS organization behind a router that sends each
+// request to the emulator of the account whose credentials signed it. The
+// router learns which access key belongs to which account from the
+// sts:AssumeRole responses it forwards, and answers sts:GetCallerIdentity
+// with the signing account.
+//
+// kumo keeps its state in package variables, so emulators in one process
+// share it. NewOrganization serves every account from one in-process
+// emulator: accounts are distinct to the router (ids, roles, credentials) but
+// see the same resources, which suits scale and fan-out tests.
+// NewIsolatedOrganization gives each member its own emulator process, for
+// tests that need accounts with different resources.
 type Organization struct {
 	Endpoint
 	// ManagementID is the management account's id (kumo's default account).
 	ManagementID string
-	// Members maps member account ids to their emulators.
+	// Members maps member account ids to their emulators (one shared
+	// emulator unless isolated).
 	Members map[string]*Emulator
 	// Management is the management account's emulator; it also serves STS
 	// and Organizations.
@@ -63,6 +71,23 @@ func NewOrganization(t testing.TB, n int) *Organization {
 	return o
 }
 
+// NewIsolatedOrganization is NewOrganization with one emulator process per
+// member account, so each account has its own resources. The test package
+// must call collectortest.Main from TestMain.
+func NewIsolatedOrganization(t testing.TB, n int) *Organization {
+	t.Helper()
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("member-%03d", i)
+	}
+	o, err := StartIsolatedOrganization(context.Background(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(o.Close)
+	return o
+}
+
 // StartOrganization is NewOrganization outside tests (the demo); the caller
 // must Close it.
 func StartOrganization(ctx context.Context, n int) (*Organization, error) {
@@ -74,8 +99,20 @@ func StartOrganization(ctx context.Context, n int) (*Organization, error) {
 }
 
 // StartNamedOrganization starts an organization with one member account per
-// name; the caller must Close it.
+// name, all served by the management account's in-process emulator; the
+// caller must Close it.
 func StartNamedOrganization(ctx context.Context, names []string) (*Organization, error) {
+	return startOrganization(ctx, names, false)
+}
+
+// StartIsolatedOrganization starts an organization with one member account
+// per name, each served by its own emulator process (StartEmulatorProcess);
+// the caller must Close it.
+func StartIsolatedOrganization(ctx context.Context, names []string) (*Organization, error) {
+	return startOrganization(ctx, names, true)
+}
+
+func startOrganization(ctx context.Context, names []string, isolated bool) (*Organization, error) {
 	o := &Organization{
 		Management:   StartEmulator(),
 		ManagementID: DefaultAccount,
@@ -101,7 +138,14 @@ func StartNamedOrganization(ctx context.Context, names []string) (*Organization,
 			return nil, fmt.Errorf("create account %d: %w", i, err)
 		}
 		id := aws.ToString(out.CreateAccountStatus.AccountId)
-		o.Members[id] = StartEmulator()
+		member := o.Management
+		if isolated {
+			if member, err = StartEmulatorProcess(); err != nil {
+				o.Close()
+				return nil, fmt.Errorf("account %s: %w", id, err)
+			}
+		}
+		o.Members[id] = member
 	}
 	return o, nil
 }
@@ -112,7 +156,9 @@ func (o *Organization) Close() {
 		o.router.Close()
 	}
 	for _, m := range o.Members {
-		m.Close()
+		if m != o.Management {
+			m.Close()
+		}
 	}
 	if o.Management != nil {
 		o.Management.Close()
