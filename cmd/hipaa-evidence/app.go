@@ -111,6 +111,7 @@ func (a *app) commands() []*cobra.Command {
 		a.keysCommand(),
 		a.lockerCommand(),
 		a.iamPolicyCommand(),
+		a.verifyCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
 	}

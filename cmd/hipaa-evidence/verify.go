@@ -1,0 +1,243 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/reports/bundle"
+)
+
+// verifyFlags are the flags of verify.
+type verifyFlags struct {
+	key         string
+	fingerprint string
+	tsaCA       string
+	asJSON      bool
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	var vf verifyFlags
+	cmd := &cobra.Command{
+		Use:   "verify BUNDLE",
+		Short: "Verify an auditor bundle offline: key, seal, every digest, every signature, attestation, manifest",
+		Long: `verify checks a bundle zip without extracting it, in one fail-closed pass:
+
+  - the archive: no absolute or ".." paths, links, duplicate names, oversize
+    entries or decompression bombs;
+  - the key: keys/signing-key.pub must match --key or --fingerprint when given
+    (give the fingerprint the organization handed you out of band);
+  - the seal: SHA256SUMS.sig verifies over SHA256SUMS;
+  - the list: SHA256SUMS is strictly formatted and sorted; every listed file
+    is present, nothing unlisted is present, every sha256 matches;
+  - the evidence: every snapshot and attachment signature made at collection
+    verifies, and the signed run manifest lists exactly the bundled snapshots;
+  - the DSSE in-toto attestation and manifest.json agree with the files;
+  - SHA256SUMS.sig.tsr, when present: an RFC 3161 timestamp over the seal
+    (anchored to --tsa-ca when given).
+
+It names the first file that fails and exits 1. A bundle signed with a demo
+key verifies only with a loud DEMO KEY warning.
+
+The same checks need only openssl and sha256sum: see README-VERIFY.txt in the
+bundle.`,
+		Example: `  hipaa-evidence verify hipaa-evidence-acme-2026-Q4.zip --fingerprint 3f1c...e9
+  hipaa-evidence verify bundle.zip --key acme-signing-key.pub --json`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.verify(cmd, args[0], vf)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&vf.key, "key", "", "pin the signing key: a PEM public key file the organization gave you")
+	f.StringVar(&vf.fingerprint, "fingerprint", "", "pin the signing key by fingerprint (hex SHA-256 of the DER public key)")
+	f.StringVar(&vf.tsaCA, "tsa-ca", "", "PEM root certificate(s) the timestamp authority must chain to")
+	f.BoolVar(&vf.asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// verifyJSON is the --json output of verify.
+type verifyJSON struct {
+	// Bundle is the path verified.
+	Bundle string `json:"bundle"`
+	// OK is true when every check passed.
+	OK bool `json:"ok"`
+	// Error, File and Reason describe the first failure.
+	Error string `json:"error,omitempty"`
+	// File is the bundle file that failed, when one did.
+	File string `json:"file,omitempty"`
+	// Reason is the kind of failure, e.g. "sha256 mismatch".
+	Reason string `json:"reason,omitempty"`
+	// Report is what verification established.
+	Report *bundle.Report `json:"report,omitempty"`
+}
+
+// verifyReasons are the failure kinds verify reports, most specific first.
+var verifyReasons = []error{
+	bundle.ErrUnsafePath, bundle.ErrSymlink, bundle.ErrDuplicate, bundle.ErrZipBomb, bundle.ErrTooLarge, bundle.ErrArchive,
+	bundle.ErrKeyMismatch, bundle.ErrBadSeal, bundle.ErrSumsFormat, bundle.ErrDigestMismatch, bundle.ErrMissingFile,
+	bundle.ErrUnlistedFile, bundle.ErrBadSignature, bundle.ErrAttestation, bundle.ErrManifest, bundle.ErrRunManifest,
+	bundle.ErrTimestamp,
+}
+
+func (a *app) verify(cmd *cobra.Command, path string, vf verifyFlags) error {
+	opts, err := verifyOptions(vf)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	b, closeFn, err := bundle.OpenFile(ctx, path, opts)
+	if err == nil {
+		defer closeFn()
+	}
+	if vf.asJSON {
+		out := verifyJSON{Bundle: path, OK: err == nil}
+		if b != nil {
+			out.Report = b.Report
+		}
+		if err != nil {
+			out.Error = err.Error()
+			var ve *bundle.Error
+			if errors.As(err, &ve) {
+				out.File = ve.Path
+			}
+			for _, r := range verifyReasons {
+				if errors.Is(err, r) {
+					out.Reason = r.Error()
+					break
+				}
+			}
+		}
+		if jerr := a.printJSON(out); jerr != nil {
+			return jerr
+		}
+	} else if b != nil {
+		a.printVerifyReport(path, b.Report)
+	}
+	if err != nil {
+		return fmt.Errorf("verify %s: FAILED: %w", filepath.Base(path), err)
+	}
+	if b.Report.DemoKey {
+		fmt.Fprintln(a.stderr, "hipaa-evidence: WARNING: "+bundle.DemoWarning)
+	}
+	return nil
+}
+
+// verifyOptions turns the flags into bundle options.
+func verifyOptions(vf verifyFlags) (bundle.Options, error) {
+	var opts bundle.Options
+	if vf.key != "" {
+		b, err := readSmallFile(vf.key, 64<<10)
+		if err != nil {
+			return opts, fmt.Errorf("read --key: %w", err)
+		}
+		pub, _, err := evidence.ParsePublicKeyPEM(b)
+		if err != nil {
+			return opts, usageError{fmt.Errorf("--key %s: %w (pass the PEM public key, e.g. keys/signing-key.pem.pub)", vf.key, err)}
+		}
+		opts.Key = pub
+	}
+	if vf.fingerprint != "" {
+		fp, err := bundle.NormalizeFingerprint(vf.fingerprint)
+		if err != nil {
+			return opts, usageError{err}
+		}
+		opts.Fingerprint = fp
+	}
+	if vf.tsaCA != "" {
+		b, err := readSmallFile(vf.tsaCA, 1<<20)
+		if err != nil {
+			return opts, fmt.Errorf("read --tsa-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		n := 0
+		for rest := b; ; {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return opts, usageError{fmt.Errorf("--tsa-ca %s: %w", vf.tsaCA, err)}
+			}
+			pool.AddCert(c)
+			n++
+		}
+		if n == 0 {
+			return opts, usageError{fmt.Errorf("--tsa-ca %s holds no PEM certificate", vf.tsaCA)}
+		}
+		opts.TSARoots = pool
+	}
+	return opts, nil
+}
+
+// readSmallFile reads a file of at most limit bytes.
+func readSmallFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, nil
+}
+
+// demoBanner frames the demo-key warning so nobody can miss it.
+func demoBanner() string {
+	line := strings.Repeat("!", 78)
+	return line + "\n!! DEMO KEY: this bundle is signed with a throwaway demo key.\n!! Anyone may hold that key: the checks below prove nothing about who\n!! collected this evidence. Never hand a demo bundle to an auditor.\n" + line + "\n"
+}
+
+// printVerifyReport prints what verification established.
+func (a *app) printVerifyReport(path string, r *bundle.Report) {
+	if r.DemoKey {
+		a.printf("%s", demoBanner())
+	}
+	pin := "NOT PINNED: compare it with the fingerprint you were given (--fingerprint)"
+	if r.Pinned {
+		pin = "pinned: matches the key you gave"
+	}
+	a.printf("bundle       %s\n", filepath.Base(path))
+	a.printf("             %s, period %s, bundle id %s\n", r.Organization, r.Period, r.BundleID)
+	a.printf("             created %s by hipaa-evidence %s\n", r.CreatedAt.Format("2006-01-02 15:04:05Z"), r.ToolVersion)
+	a.printf("key          %s\n             %s\n", r.KeyID, pin)
+	a.printf("seal         SHA256SUMS.sig verifies over SHA256SUMS\n")
+	a.printf("files        %d listed and present, every sha256 matches, nothing unlisted (%d bytes)\n", r.Files, r.Bytes)
+	a.printf("signatures   %d snapshot(s) and %d attachment(s) verify with the signatures made at collection\n", r.Snapshots, r.Attachments)
+	if r.RunID != "" {
+		a.printf("run          %s: the signed run manifest lists exactly the bundled snapshots\n", r.RunID)
+	}
+	a.printf("attestation  DSSE in-toto statement over %d files verifies and agrees\n", r.Subjects)
+	a.printf("manifest     agrees with the files, the key and the attestation\n")
+	if t := r.Timestamp; t != nil {
+		anchor := "NOT anchored (pass --tsa-ca)"
+		if t.Anchored {
+			anchor = "anchored to --tsa-ca"
+		}
+		a.printf("timestamp    %s by %s, %s\n", t.Time.Format("2006-01-02 15:04:05Z"), t.Authority, anchor)
+	}
+	for _, w := range r.Warnings {
+		a.printf("WARNING      %s\n", w)
+	}
+	if r.DemoKey {
+		a.printf("%s", demoBanner())
+		a.printf("OK (DEMO KEY)\n")
+		return
+	}
+	a.printf("OK\n")
+}
