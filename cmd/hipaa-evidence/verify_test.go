@@ -64,7 +64,6 @@ func writeEvidenceBundle(t *testing.T, dir string, demo bool) string {
 	return res.Path
 }
 
-
 func TestVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
 	zipPath := writeEvidenceBundle(t, dir, false)
