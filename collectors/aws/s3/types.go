@@ -240,5 +240,7 @@ type Logging struct {
 type AccountPublicAccessBlockPayload struct {
 	// AccountID is the account the settings belong to.
 	AccountID string `json:"account_id"`
+	// PublicAccessBlock holds the settings; its fields are flattened into
+	// the payload.
 	PublicAccessBlock
 }

@@ -163,7 +163,8 @@ func classifyArtifactError(err error) string {
 
 // artifactEndpoint returns the Artifact API's base URL: the
 // AWS_ENDPOINT_URL_ARTIFACT or configured base endpoint when set, else the
-// regional endpoint of the partition.
+// regional endpoint of the partition, artifact.REGION.DNS-SUFFIX (the
+// Artifact SDK's endpoint table).
 func artifactEndpoint(cfg aws.Config, partition, region string) string {
 	if u := os.Getenv("AWS_ENDPOINT_URL_ARTIFACT"); u != "" {
 		return strings.TrimRight(u, "/")
@@ -172,8 +173,11 @@ func artifactEndpoint(cfg aws.Config, partition, region string) string {
 		return strings.TrimRight(*cfg.BaseEndpoint, "/")
 	}
 	suffix := "amazonaws.com"
-	if partition == "aws-cn" {
+	switch partition {
+	case "aws-cn":
 		suffix = "amazonaws.com.cn"
+	case "aws-eusc":
+		suffix = "amazonaws.eu"
 	}
 	return "https://artifact." + region + "." + suffix
 }

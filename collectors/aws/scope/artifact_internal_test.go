@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 func TestArtifactErrorOf(t *testing.T) {
@@ -53,5 +55,26 @@ func TestTimestamp(t *testing.T) {
 		if got := timestamp(json.RawMessage(in)); got != want {
 			t.Errorf("timestamp(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestArtifactEndpoint(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_ARTIFACT", "")
+	tests := []struct{ partition, region, want string }{
+		{"aws", "us-east-1", "https://artifact.us-east-1.amazonaws.com"},
+		{"aws-cn", "cn-north-1", "https://artifact.cn-north-1.amazonaws.com.cn"},
+		{"aws-us-gov", "us-gov-west-1", "https://artifact.us-gov-west-1.amazonaws.com"},
+	}
+	for _, tc := range tests {
+		if got := artifactEndpoint(aws.Config{}, tc.partition, tc.region); got != tc.want {
+			t.Errorf("%s %s: %s, want %s", tc.partition, tc.region, got, tc.want)
+		}
+	}
+	if got := artifactEndpoint(aws.Config{BaseEndpoint: aws.String("http://127.0.0.1:4566/")}, "aws", "us-east-1"); got != "http://127.0.0.1:4566" {
+		t.Errorf("base endpoint: %s", got)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_ARTIFACT", "https://artifact.example/")
+	if got := artifactEndpoint(aws.Config{}, "aws", "us-east-1"); got != "https://artifact.example" {
+		t.Errorf("environment endpoint: %s", got)
 	}
 }
