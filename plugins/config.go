@@ -53,7 +53,7 @@ type Config struct {
 	// Name names the plugin in logs, errors and evidence.
 	Name string `yaml:"name"`
 	// Path is the plugin binary. A relative path is relative to the config
-	// file's directory.
+	// file's directory; it is never looked up in $PATH.
 	Path string `yaml:"path"`
 	// SHA256 is the pinned hex SHA-256 of the binary. A plugin without a pin,
 	// or whose binary does not match it, is not run.
@@ -149,6 +149,11 @@ func FromConfig(c *config.Config) ([]Config, error) {
 		if !filepath.IsAbs(pc.Path) && c.Path != "" {
 			pc.Path = filepath.Join(filepath.Dir(c.Path), pc.Path)
 		}
+		abs, err := filepath.Abs(pc.Path)
+		if err != nil {
+			return nil, &config.Error{File: file, Line: n.Line, Msg: fmt.Sprintf("plugin %s: path: %v", pc.Name, err)}
+		}
+		pc.Path = abs
 		out = append(out, pc)
 	}
 	return out, nil

@@ -96,3 +96,21 @@ func TestEnvironmentIsTheAllowlist(t *testing.T) {
 		t.Errorf("environment = %q, want %q", got, want)
 	}
 }
+
+func TestFromConfigRelativeToWorkingDirectory(t *testing.T) {
+	c, err := config.Parse("hipaa-evidence.yaml", []byte("plugins:\n  - name: a\n    path: bin/a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromConfig(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := filepath.Abs(filepath.Join("bin", "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Path != want {
+		t.Errorf("path = %+v, want %s (absolute, so it is never looked up in $PATH)", got, want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -233,7 +234,12 @@ func (h *Host) startProcess(cfg Config, digest string) (process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: digest %q: %w", cfg.Name, digest, err)
 	}
-	cmd := exec.Command(cfg.Path)
+	path, err := filepath.Abs(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", cfg.Name, err)
+	}
+	// An absolute path: the binary that was hashed, never one found in $PATH.
+	cmd := exec.Command(path)
 	// The plugin's whole environment is its allowlist (SkipHostEnv below);
 	// go-plugin adds only its own handshake variables.
 	cmd.Env = cfg.environment()

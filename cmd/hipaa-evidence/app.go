@@ -19,6 +19,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/config"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/period"
+	"github.com/hipaa-evidence/hipaa-evidence/plugins"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
@@ -57,6 +58,9 @@ type app struct {
 
 	cfg    *config.Config
 	logger *slog.Logger
+
+	// pluginSet holds the plugins launched for this invocation, if any.
+	pluginSet *plugins.Set
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -114,6 +118,7 @@ func (a *app) commands() []*cobra.Command {
 		a.verifyCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
+		a.pluginsCommand(),
 	}
 }
 

@@ -130,20 +130,20 @@ func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*col
 		}
 	}
 
-	cfg, err := collaws.LoadConfig(ctx, opts)
-	if err != nil {
+	if err := a.recordPluginChecks(ctx, lk, signer); err != nil {
 		return nil, err
 	}
-	if cfg.Credentials == nil {
-		return nil, fmt.Errorf("no AWS credentials: configure the SDK's default chain (environment, --profile or AWS_PROFILE, SSO, instance role)")
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, fmt.Errorf("no usable AWS credentials (environment, --profile or AWS_PROFILE, SSO, instance role): %w", err)
-	}
-	a.logger.Info("resolving scope", "organization", opts.Organization, "regions", joinOr(opts.Regions))
-	scope, err := collaws.ResolveScope(ctx, cfg, opts)
-	if err != nil {
-		return nil, err
+
+	var scope *collaws.Scope
+	if readsAWS(reg, names) {
+		if scope, err = a.resolveScope(ctx, opts); err != nil {
+			return nil, err
+		}
+	} else {
+		// Only plugin collectors that read their own sources: no AWS call,
+		// no credentials needed.
+		a.logger.Info("no selected collector reads AWS; collecting without AWS credentials")
+		scope = &collaws.Scope{Caller: collectors.Account{Partition: "aws", Access: "none"}}
 	}
 	for _, acct := range scope.Accounts {
 		if acct.Err != nil {
@@ -188,11 +188,48 @@ func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*col
 	return res, nil
 }
 
+// readsAWS reports whether any of the named collectors calls AWS or runs per
+// account or region.
+func readsAWS(reg *collectors.Registry, names []string) bool {
+	for _, n := range names {
+		c, err := reg.New(n)
+		if err != nil {
+			return true
+		}
+		if d := c.Describe(); len(d.Actions) > 0 || d.Scope != collectors.Once || d.PluginDigest == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveScope checks the AWS credentials and resolves the accounts and
+// regions in scope.
+func (a *app) resolveScope(ctx context.Context, opts collaws.Options) (*collaws.Scope, error) {
+	cfg, err := collaws.LoadConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credentials == nil {
+		return nil, fmt.Errorf("no AWS credentials: configure the SDK's default chain (environment, --profile or AWS_PROFILE, SSO, instance role)")
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("no usable AWS credentials (environment, --profile or AWS_PROFILE, SSO, instance role): %w", err)
+	}
+	a.logger.Info("resolving scope", "organization", opts.Organization, "regions", joinOr(opts.Regions))
+	return collaws.ResolveScope(ctx, cfg, opts)
+}
+
 // collectorRegistry returns the registry of collectors for this run: the
-// built-ins, plus anything a later step adds. The returned func releases
-// what the registry holds.
-func (a *app) collectorRegistry(context.Context) (*collectors.Registry, func(), error) {
-	return collectors.Default.Clone(), func() {}, nil
+// built-ins and the collectors of every plugin in the config, launched (a
+// wrong or missing pin refuses the run). The returned func ends the plugins.
+func (a *app) collectorRegistry(ctx context.Context) (*collectors.Registry, func(), error) {
+	reg := collectors.Default.Clone()
+	release, err := a.launchPlugins(ctx, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reg, release, nil
 }
 
 // enabledCollectors returns the collectors to run: the flag, the config, or

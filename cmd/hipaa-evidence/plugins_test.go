@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
+	"github.com/hipaa-evidence/hipaa-evidence/plugins"
+)
+
+// buildExamplePlugin builds plugins/examples/idp-mfa into dir.
+func buildExamplePlugin(t *testing.T, dir string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	src, err := filepath.Abs(filepath.Join("..", "..", "plugins", "examples", "idp-mfa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "idp-mfa")
+	cmd := exec.Command(goTool, "build", "-o", bin, ".")
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build the example plugin: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPluginsPinDescribeList(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildExamplePlugin(t, dir)
+	digest, err := plugins.FileDigest(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stanza, stderr, code := runCLI(t, dir, "plugins", "pin", bin)
+	if code != 0 {
+		t.Fatalf("plugins pin: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stanza, "sha256: "+digest) || !strings.Contains(stanza, "name: example-idp") {
+		t.Errorf("pin does not print the stanza with the binary's sha256 %s:\n%s", digest, stanza)
+	}
+
+	desc, stderr, code := runCLI(t, dir, "plugins", "describe", bin)
+	if code != 0 {
+		t.Fatalf("plugins describe: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"example-idp 1.0.0", digest, "collector example-idp-mfa", "idp.example.mfa_enrollment", "example_idp_active_users_mfa", "164.312(d)"} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("describe lacks %q:\n%s", want, desc)
+		}
+	}
+	js, _, code := runCLI(t, dir, "plugins", "describe", "--json", bin)
+	var d struct {
+		SHA256     string `json:"sha256"`
+		Collectors []struct {
+			Name string `json:"name"`
+		} `json:"collectors"`
+	}
+	if code != 0 || json.Unmarshal([]byte(js), &d) != nil || d.SHA256 != digest || len(d.Collectors) != 1 {
+		t.Errorf("describe --json: exit %d, %+v\n%s", code, d, js)
+	}
+
+	// The pinned stanza is a valid config: the plugin lists as ok.
+	writeFile(t, filepath.Join(dir, "hipaa-evidence.yaml"), stanza)
+	list, stderr, code := runCLI(t, dir, "plugins", "list")
+	if code != 0 || !strings.Contains(list, "example-idp") || !strings.Contains(list, "example-idp-mfa") {
+		t.Errorf("plugins list: exit %d\n%s%s", code, list, stderr)
+	}
+
+	// A wrong pin lists as a mismatch and fails.
+	writeFile(t, filepath.Join(dir, "hipaa-evidence.yaml"), strings.Replace(stanza, digest, strings.Repeat("0", 64), 1))
+	list, _, code = runCLI(t, dir, "plugins", "list")
+	if code != exitError || !strings.Contains(list, "PIN MISMATCH") {
+		t.Errorf("plugins list with a wrong pin: exit %d\n%s", code, list)
+	}
+}
+
+func TestPluginsDescribeRefusesNonPlugins(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "not-a-plugin")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho hello\nsleep 5\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	digest, err := plugins.FileDigest(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"describe", "pin"} {
+		_, stderr, code := runCLI(t, dir, "plugins", sub, script)
+		if code != exitError || !strings.Contains(stderr, "not a hipaa-evidence plugin") || !strings.Contains(stderr, digest) {
+			t.Errorf("plugins %s of a non-plugin: exit %d: %s", sub, code, stderr)
+		}
+	}
+}
+
+// TestCollectWithPlugin collects the example plugin's evidence through the
+// CLI: no AWS collector is selected, so no AWS credentials are needed.
+func TestCollectWithPlugin(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildExamplePlugin(t, dir)
+	digest, err := plugins.FileDigest(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export, err := filepath.Abs(filepath.Join("..", "..", "plugins", "examples", "idp-mfa", "testdata", "users-export.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := func(pin string) string {
+		return "plugins:\n  - name: example-idp\n    path: idp-mfa\n" + pin +
+			"collectors:\n  options:\n    example-idp-mfa:\n      export: " + export + "\n"
+	}
+	if _, stderr, code := runCLI(t, dir, "keys", "init"); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+
+	tests := []struct {
+		name string
+		pin  string
+	}{
+		{"missing pin", ""},
+		{"wrong pin", "    sha256: " + strings.Repeat("ab", 32) + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			writeFile(t, filepath.Join(dir, "hipaa-evidence.yaml"), config(tc.pin))
+			_, stderr, code := runCLI(t, dir, "collect", "--collectors", "example-idp-mfa")
+			if code != exitError || !strings.Contains(stderr, digest) {
+				t.Errorf("collect: exit %d, want a refusal showing the actual digest %s: %s", code, digest, stderr)
+			}
+		})
+	}
+
+	writeFile(t, filepath.Join(dir, "hipaa-evidence.yaml"), config("    sha256: "+digest+"\n"))
+	stdout, stderr, code := runCLI(t, dir, "collect", "--collectors", "example-idp-mfa")
+	if code != 0 {
+		t.Fatalf("collect: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lk, err := locker.Open(filepath.Join(dir, "evidence-locker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := lk.Runs()
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs = %v, %v", runs, err)
+	}
+	vr, err := lk.VerifyRun(runs[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vr.Manifest.Snapshots) != 1 || vr.Manifest.Collectors[0].PluginDigest != digest {
+		t.Fatalf("manifest = %+v", vr.Manifest)
+	}
+	data, _, err := lk.ReadSnapshot(vr.Manifest.Snapshots[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := evidence.DecodeSnapshot(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Status != evidence.StatusOK || snap.Collector.PluginDigest != digest || snap.Collector.PluginVersion != "1.0.0" {
+		t.Errorf("snapshot = %s %+v", snap.Status, snap.Collector)
+	}
+	records, missing, err := plugins.RunRecords(lk, vr)
+	if err != nil || len(records) != 1 || len(missing) != 0 {
+		t.Errorf("plugin records: %d, missing %v, %v", len(records), missing, err)
+	}
+}
