@@ -1,0 +1,3 @@
+package all
+
+import _ "github.com/hipaa-evidence/hipaa-evidence/reports/pdf" // registers "pdf"
