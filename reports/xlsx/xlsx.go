@@ -56,10 +56,10 @@ type book struct {
 	data *reports.TextData
 
 	header, title, label, wrap, mono, date, datetime, gap, bold, note int
-	control                                                          map[reports.ControlStatus]int
-	result                                                           map[reports.ResultStatus]int
-	exception                                                        map[reports.ExceptionState]int
-	eligibility                                                      map[reports.Eligibility]int
+	control                                                           map[reports.ControlStatus]int
+	result                                                            map[reports.ResultStatus]int
+	exception                                                         map[reports.ExceptionState]int
+	eligibility                                                       map[reports.Eligibility]int
 }
 
 // Render writes p to w as a workbook. The Findings and Evidence sheets are
