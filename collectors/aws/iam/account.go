@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -172,43 +173,67 @@ func (r *run) virtualMFADevices(ctx context.Context) (*evidence.Snapshot, *Virtu
 func (r *run) identityProviders(ctx context.Context) (*evidence.Snapshot, error) {
 	rec := newRecorder(KindIdentityProviders)
 	out := IdentityProviders{}
-	saml, err := r.client.ListSAMLProviders(ctx, &iamapi.ListSAMLProvidersInput{})
-	rec.record("iam:ListSAMLProviders", err)
-	if err == nil {
-		out.SAML = []SAMLProvider{}
-		for _, p := range saml.SAMLProviderList {
-			a := aws.ToString(p.Arn)
-			name := a
-			if i := strings.LastIndex(a, "saml-provider/"); i >= 0 {
-				name = a[i+len("saml-provider/"):]
-			}
-			out.SAML = append(out.SAML, SAMLProvider{ARN: a, Name: name, CreateDate: utcPtr(p.CreateDate), ValidUntil: utcPtr(p.ValidUntil)})
-		}
-		sort.Slice(out.SAML, func(i, j int) bool { return out.SAML[i].ARN < out.SAML[j].ARN })
-	}
-	oidc, err := r.client.ListOpenIDConnectProviders(ctx, &iamapi.ListOpenIDConnectProvidersInput{})
-	rec.record("iam:ListOpenIDConnectProviders", err)
-	if err == nil {
-		out.OIDC = make([]OIDCProvider, len(oidc.OpenIDConnectProviderList))
-		r.forEach(len(out.OIDC), func(i int) {
-			a := aws.ToString(oidc.OpenIDConnectProviderList[i].Arn)
-			p := OIDCProvider{ARN: a}
-			got, err := r.client.GetOpenIDConnectProvider(ctx, &iamapi.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(a)})
-			rec.record("iam:GetOpenIDConnectProvider", err)
-			if err == nil {
-				p.URL = got.Url
-				p.ClientIDs = nonNil(got.ClientIDList)
-				p.Thumbprints = nonNil(got.ThumbprintList)
-				p.CreateDate = utcPtr(got.CreateDate)
-			}
-			out.OIDC[i] = p
-		})
-		sort.Slice(out.OIDC, func(i, j int) bool { return out.OIDC[i].ARN < out.OIDC[j].ARN })
-	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		out.SAML = r.samlProviders(ctx, rec)
+	}()
+	go func() {
+		defer wg.Done()
+		out.OIDC = r.oidcProviders(ctx, rec)
+	}()
+	wg.Wait()
 	if out.SAML == nil && out.OIDC == nil {
 		rec.b.Fatal()
 	}
 	return rec.snapshot(out)
+}
+
+// samlProviders lists the SAML providers; nil when the list failed.
+func (r *run) samlProviders(ctx context.Context, rec *recorder) []SAMLProvider {
+	saml, err := r.client.ListSAMLProviders(ctx, &iamapi.ListSAMLProvidersInput{})
+	rec.record("iam:ListSAMLProviders", err)
+	if err != nil {
+		return nil
+	}
+	out := []SAMLProvider{}
+	for _, p := range saml.SAMLProviderList {
+		a := aws.ToString(p.Arn)
+		name := a
+		if i := strings.LastIndex(a, "saml-provider/"); i >= 0 {
+			name = a[i+len("saml-provider/"):]
+		}
+		out = append(out, SAMLProvider{ARN: a, Name: name, CreateDate: utcPtr(p.CreateDate), ValidUntil: utcPtr(p.ValidUntil)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	return out
+}
+
+// oidcProviders lists the OIDC providers and reads each one; nil when the
+// list failed.
+func (r *run) oidcProviders(ctx context.Context, rec *recorder) []OIDCProvider {
+	oidc, err := r.client.ListOpenIDConnectProviders(ctx, &iamapi.ListOpenIDConnectProvidersInput{})
+	rec.record("iam:ListOpenIDConnectProviders", err)
+	if err != nil {
+		return nil
+	}
+	out := make([]OIDCProvider, len(oidc.OpenIDConnectProviderList))
+	r.forEach(len(out), func(i int) {
+		a := aws.ToString(oidc.OpenIDConnectProviderList[i].Arn)
+		p := OIDCProvider{ARN: a}
+		got, err := r.client.GetOpenIDConnectProvider(ctx, &iamapi.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(a)})
+		rec.record("iam:GetOpenIDConnectProvider", err)
+		if err == nil {
+			p.URL = got.Url
+			p.ClientIDs = nonNil(got.ClientIDList)
+			p.Thumbprints = nonNil(got.ThumbprintList)
+			p.CreateDate = utcPtr(got.CreateDate)
+		}
+		out[i] = p
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
+	return out
 }
 
 // isNoSuchEntity reports whether err is IAM's NoSuchEntity.

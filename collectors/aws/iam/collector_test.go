@@ -40,11 +40,14 @@ func newAccount(t testing.TB, model *fakeIAM) *collectortest.Emulator {
 	return emu
 }
 
+// directTransport keeps connections to kumo open across seeding calls.
+var directTransport = &http.Transport{MaxIdleConnsPerHost: 64}
+
 // directConfig is the emulator's configuration without the stub Transport
 // and the Recorder: seeding and teardown talk to kumo itself.
 func directConfig(emu *collectortest.Emulator) aws.Config {
 	cfg := emu.Config()
-	cfg.HTTPClient = &http.Client{}
+	cfg.HTTPClient = &http.Client{Transport: directTransport}
 	cfg.APIOptions = nil
 	return cfg
 }

@@ -241,42 +241,30 @@ func (f *fakeIAM) teardown(t testing.TB, cfg aws.Config) {
 			t.Errorf("teardown: %s: %v", what, err)
 		}
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	parallel := func(fn func()) {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn()
+		}()
+	}
 	for _, u := range f.users {
 		if u.arn == "" {
 			continue
 		}
-		for _, k := range u.keyIDs {
-			_, err := c.DeleteAccessKey(ctx, &iamapi.DeleteAccessKeyInput{UserName: aws.String(u.name), AccessKeyId: aws.String(k)})
-			check("delete key of "+u.name, err)
-		}
-		for _, name := range u.attached {
-			_, err := c.DetachUserPolicy(ctx, &iamapi.DetachUserPolicyInput{UserName: aws.String(u.name), PolicyArn: aws.String(f.policyARN(name))})
-			check("detach from "+u.name, err)
-		}
-		_, err := c.DeleteUser(ctx, &iamapi.DeleteUserInput{UserName: aws.String(u.name)})
-		check("delete user "+u.name, err)
+		parallel(func() { f.teardownUser(ctx, c, u, check) })
 	}
 	for _, r := range f.roles {
 		if r.arn == "" {
 			continue
 		}
-		for _, name := range r.attached {
-			_, err := c.DetachRolePolicy(ctx, &iamapi.DetachRolePolicyInput{RoleName: aws.String(r.name), PolicyArn: aws.String(f.policyARN(name))})
-			check("detach from "+r.name, err)
-		}
-		for _, name := range sortedKeys(r.inline) {
-			_, err := c.DeleteRolePolicy(ctx, &iamapi.DeleteRolePolicyInput{RoleName: aws.String(r.name), PolicyName: aws.String(name)})
-			check("delete inline policy of "+r.name, err)
-		}
-		if r.profileARN != "" {
-			_, err := c.RemoveRoleFromInstanceProfile(ctx, &iamapi.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String(r.name), RoleName: aws.String(r.name)})
-			check("remove "+r.name+" from its profile", err)
-			_, err = c.DeleteInstanceProfile(ctx, &iamapi.DeleteInstanceProfileInput{InstanceProfileName: aws.String(r.name)})
-			check("delete profile "+r.name, err)
-		}
-		_, err := c.DeleteRole(ctx, &iamapi.DeleteRoleInput{RoleName: aws.String(r.name)})
-		check("delete role "+r.name, err)
+		parallel(func() { f.teardownRole(ctx, c, r, check) })
 	}
+	wg.Wait()
 	for _, p := range f.policies {
 		if p.arn == "" {
 			continue
@@ -292,6 +280,38 @@ func (f *fakeIAM) teardown(t testing.TB, cfg aws.Config) {
 			check("delete OIDC provider", err)
 		}
 	}
+}
+
+func (f *fakeIAM) teardownUser(ctx context.Context, c *iamapi.Client, u *fakeUser, check func(string, error)) {
+	for _, k := range u.keyIDs {
+		_, err := c.DeleteAccessKey(ctx, &iamapi.DeleteAccessKeyInput{UserName: aws.String(u.name), AccessKeyId: aws.String(k)})
+		check("delete key of "+u.name, err)
+	}
+	for _, name := range u.attached {
+		_, err := c.DetachUserPolicy(ctx, &iamapi.DetachUserPolicyInput{UserName: aws.String(u.name), PolicyArn: aws.String(f.policyARN(name))})
+		check("detach from "+u.name, err)
+	}
+	_, err := c.DeleteUser(ctx, &iamapi.DeleteUserInput{UserName: aws.String(u.name)})
+	check("delete user "+u.name, err)
+}
+
+func (f *fakeIAM) teardownRole(ctx context.Context, c *iamapi.Client, r *fakeRole, check func(string, error)) {
+	for _, name := range r.attached {
+		_, err := c.DetachRolePolicy(ctx, &iamapi.DetachRolePolicyInput{RoleName: aws.String(r.name), PolicyArn: aws.String(f.policyARN(name))})
+		check("detach from "+r.name, err)
+	}
+	for _, name := range sortedKeys(r.inline) {
+		_, err := c.DeleteRolePolicy(ctx, &iamapi.DeleteRolePolicyInput{RoleName: aws.String(r.name), PolicyName: aws.String(name)})
+		check("delete inline policy of "+r.name, err)
+	}
+	if r.profileARN != "" {
+		_, err := c.RemoveRoleFromInstanceProfile(ctx, &iamapi.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String(r.name), RoleName: aws.String(r.name)})
+		check("remove "+r.name+" from its profile", err)
+		_, err = c.DeleteInstanceProfile(ctx, &iamapi.DeleteInstanceProfileInput{InstanceProfileName: aws.String(r.name)})
+		check("delete profile "+r.name, err)
+	}
+	_, err := c.DeleteRole(ctx, &iamapi.DeleteRoleInput{RoleName: aws.String(r.name)})
+	check("delete role "+r.name, err)
 }
 
 func (f *fakeIAM) seedUser(ctx context.Context, c *iamapi.Client, u *fakeUser) error {
