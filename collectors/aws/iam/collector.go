@@ -192,13 +192,6 @@ func (r *run) collect(ctx context.Context) (*collectors.Response, error) {
 	return &collectors.Response{Snapshots: snaps}, nil
 }
 
-// do runs fn with a slot of the collection's concurrency bound.
-func (r *run) do(fn func()) {
-	r.sem <- struct{}{}
-	defer func() { <-r.sem }()
-	fn()
-}
-
 // forEach calls fn(i) for i in [0, n) with bounded concurrency and waits.
 func (r *run) forEach(n int, fn func(i int)) {
 	var wg sync.WaitGroup

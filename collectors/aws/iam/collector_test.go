@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -549,4 +551,61 @@ func TestMalformedPolicy(t *testing.T) {
 		}
 	}
 	wantStatus(t, snaps, KindUsers, evidence.StatusOK)
+}
+
+// TestDeclaredActionsExact runs the bulk path and the fallback path (bulk
+// call and credential report denied) and checks, with the SDK middleware
+// recorder, that every call made is declared and every declared action is
+// made on one of the paths: the descriptor, and so `hipaa-evidence
+// iam-policy`, is neither short nor stale.
+func TestDeclaredActionsExact(t *testing.T) {
+	emu := newAccount(t, smallModel())
+	seen := map[string]bool{}
+	collect(t, testCollector(), emu)
+	for _, a := range emu.Recorder.Actions() {
+		seen[a] = true
+	}
+	emu.Recorder.Reset()
+	emu.Transport.Stub(actionAuthDetails, collectortest.AccessDenied(actionAuthDetails))
+	emu.Transport.Stub("iam:GetCredentialReport", collectortest.AccessDenied("iam:GetCredentialReport"))
+	collect(t, testCollector(), emu)
+	for _, a := range emu.Recorder.Actions() {
+		seen[a] = true
+	}
+	declared := map[string]bool{}
+	for _, a := range New().Describe().Actions {
+		if declared[a] {
+			t.Errorf("%s declared twice", a)
+		}
+		declared[a] = true
+		if !seen[a] {
+			t.Errorf("%s is declared but never called", a)
+		}
+	}
+	for a := range seen {
+		if !declared[a] {
+			t.Errorf("%s is called but not declared", a)
+		}
+	}
+}
+
+// TestDocsCoverDescriptor keeps docs/evidence/iam.md in step with the code:
+// every evidence kind has a section and every action is listed.
+func TestDocsCoverDescriptor(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "evidence", "iam.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	d := New().Describe()
+	for _, k := range d.EvidenceKinds {
+		if !strings.Contains(doc, "## `"+k+"`") {
+			t.Errorf("docs/evidence/iam.md has no section for %s", k)
+		}
+	}
+	for _, a := range d.Actions {
+		if !strings.Contains(doc, "`"+a+"`") {
+			t.Errorf("docs/evidence/iam.md does not list %s", a)
+		}
+	}
 }
