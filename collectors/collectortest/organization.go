@@ -113,8 +113,20 @@ func StartIsolatedOrganization(ctx context.Context, names []string) (*Organizati
 }
 
 func startOrganization(ctx context.Context, names []string, isolated bool) (*Organization, error) {
+	var mgmt *Emulator
+	if isolated {
+		// The management account gets a fresh state too: the in-process
+		// emulator may already hold another test's organization.
+		e, err := StartEmulatorProcess()
+		if err != nil {
+			return nil, fmt.Errorf("management account: %w", err)
+		}
+		mgmt = e
+	} else {
+		mgmt = StartEmulator()
+	}
 	o := &Organization{
-		Management:   StartEmulator(),
+		Management:   mgmt,
 		ManagementID: DefaultAccount,
 		Members:      map[string]*Emulator{},
 		keys:         map[string]string{},
