@@ -140,6 +140,14 @@ type Response struct {
 	Snapshots []*evidence.Snapshot
 }
 
+// OptionsValidator is implemented by collectors that take options, so a
+// mistake in the config file is reported before collection starts rather
+// than as error snapshots.
+type OptionsValidator interface {
+	// ValidateOptions decodes o strictly and checks its values.
+	ValidateOptions(o Options) error
+}
+
 // Options holds a collector's settings from the config file.
 type Options struct {
 	decode func(v any) error

@@ -113,6 +113,10 @@ func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*col
 	if err != nil {
 		return nil, err
 	}
+	options := a.collectorOptions()
+	if err := validateOptions(reg, names, options); err != nil {
+		return nil, err
+	}
 
 	var signer evidence.Signer
 	lk := (*locker.Locker)(nil)
@@ -179,7 +183,7 @@ func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*col
 		Caller:       scope.Caller,
 		Accounts:     scope.Accounts,
 		Regions:      scope.Regions,
-		Options:      a.collectorOptions(),
+		Options:      options,
 	})
 	bar.finish()
 	if err != nil {
@@ -248,6 +252,34 @@ func (a *app) enabledCollectors(reg *collectors.Registry, flag string) ([]string
 		}
 	}
 	return collectors.SortedUnique(names), nil
+}
+
+// validateOptions checks every enabled collector's options before anything
+// is collected, so a typo in the config file is reported with its file and
+// line instead of turning into error snapshots.
+func validateOptions(reg *collectors.Registry, names []string, options map[string]collectors.Options) error {
+	enabled := map[string]bool{}
+	for _, n := range names {
+		enabled[n] = true
+	}
+	for name, o := range options {
+		if !reg.Has(name) {
+			return fmt.Errorf("collectors.options has a section for unknown collector %q (known: %s)", name, strings.Join(reg.Names(), ", "))
+		}
+		if !enabled[name] {
+			continue
+		}
+		c, err := reg.New(name)
+		if err != nil {
+			return err
+		}
+		if v, ok := c.(collectors.OptionsValidator); ok {
+			if err := v.ValidateOptions(o); err != nil {
+				return fmt.Errorf("options of collector %s: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // collectorOptions turns the config's collectors.options into per-collector

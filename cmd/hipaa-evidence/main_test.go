@@ -139,3 +139,24 @@ func TestDefaultPeriodIsCurrentQuarter(t *testing.T) {
 		t.Fatalf("period = %q, %v", p, err)
 	}
 }
+
+func TestCollectorOptionsAreValidatedFirst(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "collectors:\n  options:\n    kms:\n      concurrency: 4\n      paralelism: 9\n"
+	if err := os.WriteFile(filepath.Join(dir, "hipaa-evidence.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, dir, "keys", "init"); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, stderr, code := runCLI(t, dir, "collect", "--collectors", "kms")
+	if code != exitError || !strings.Contains(stderr, `hipaa-evidence.yaml:5: unknown field "paralelism"`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hipaa-evidence.yaml"), []byte("collectors:\n  options:\n    nosuch: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, dir, "collect"); code != exitError || !strings.Contains(stderr, `unknown collector "nosuch"`) {
+		t.Fatalf("unknown collector section: exit %d, stderr %q", code, stderr)
+	}
+}

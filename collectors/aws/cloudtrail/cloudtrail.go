@@ -80,6 +80,15 @@ func (*Collector) Describe() collectors.Descriptor {
 	}
 }
 
+// ValidateOptions implements collectors.OptionsValidator.
+func (*Collector) ValidateOptions(o collectors.Options) error {
+	var opts Options
+	if err := o.Decode(&opts); err != nil {
+		return fmt.Errorf("cloudtrail options: %w", err)
+	}
+	return nil
+}
+
 // Collect reads the trails of the target account and region.
 func (*Collector) Collect(ctx context.Context, req *collectors.Request) (*collectors.Response, error) {
 	if req == nil {

@@ -87,6 +87,15 @@ func (*Collector) Describe() collectors.Descriptor {
 	}
 }
 
+// ValidateOptions implements collectors.OptionsValidator.
+func (*Collector) ValidateOptions(o collectors.Options) error {
+	var opts Options
+	if err := o.Decode(&opts); err != nil {
+		return fmt.Errorf("kms options: %w", err)
+	}
+	return nil
+}
+
 // Collect reads every key of the target account and region.
 func (*Collector) Collect(ctx context.Context, req *collectors.Request) (*collectors.Response, error) {
 	if req == nil {

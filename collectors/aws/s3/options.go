@@ -73,3 +73,9 @@ func DecodeOptions(o collectors.Options) (Options, error) {
 	opts.PHIBuckets = collectors.SortedUnique(opts.PHIBuckets)
 	return opts, nil
 }
+
+// ValidateOptions implements collectors.OptionsValidator.
+func (*Collector) ValidateOptions(o collectors.Options) error {
+	_, err := DecodeOptions(o)
+	return err
+}

@@ -81,3 +81,9 @@ func DecodeOptions(o collectors.Options) (Options, error) {
 	}
 	return opts, nil
 }
+
+// ValidateOptions implements collectors.OptionsValidator.
+func (*Collector) ValidateOptions(o collectors.Options) error {
+	_, err := DecodeOptions(o)
+	return err
+}
