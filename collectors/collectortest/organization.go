@@ -34,8 +34,21 @@ const ManagementKey = "AKIAMANAGEMENT000000"
 // share it. NewOrganization serves every account from one in-process
 // emulator: accounts are distinct to the router (ids, roles, credentials) but
 // see the same resources, which suits scale and fan-out tests.
-// NewIsolatedOrganization gives each member its own emulator process, for
-// tests that need accounts with different resources.
+// NewIsolatedOrganization gives the management account and each member its
+// own emulator process, for tests that need accounts with different
+// resources; several isolated organizations can run in one process.
+//
+// In an isolated organization each emulator serves exactly one account, so
+// the router also presents its answers as that account's: kumo writes fixed
+// account ids into what it returns (123456789012 for IAM, CloudTrail and
+// Organizations, 000000000000 for KMS, CloudWatch Logs and STS), and the
+// router replaces them, where they stand as account ids (ARNs, account-id
+// fields), with the id of the account that signed the request. Both ids are
+// twelve digits, so the bodies keep their length.
+//
+// kumo does not separate regions either: an account's emulator answers for
+// every region. StartRegionalEmulator gives one account its own emulator for
+// chosen services in one region.
 type Organization struct {
 	Endpoint
 	// ManagementID is the management account's id (kumo's default account).
@@ -47,14 +60,22 @@ type Organization struct {
 	// and Organizations.
 	Management *Emulator
 
-	router *httptest.Server
-	mu     sync.Mutex
-	keys   map[string]string // access key id -> account id
-	denied map[string]bool   // accounts whose role cannot be assumed
+	router   *httptest.Server
+	isolated bool
+	mu       sync.Mutex
+	keys     map[string]string // access key id -> account id
+	denied   map[string]bool   // accounts whose role cannot be assumed
+	regional map[regionalKey]*Emulator
+	proxies  map[string]*httputil.ReverseProxy // isolated: emulator URL -> rewriting proxy
 }
 
+// regionalKey names the emulator of one account, region and service.
+type regionalKey struct{ account, region, service string }
+
 var (
-	credentialPattern = regexp.MustCompile(`Credential=([A-Za-z0-9]+)/`)
+	// credentialPattern reads the SigV4 credential scope of the
+	// Authorization header: access key id, date, region, service.
+	credentialPattern = regexp.MustCompile(`Credential=([A-Za-z0-9]+)/[0-9]{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
 	roleARNPattern    = regexp.MustCompile(`^arn:[a-z-]+:iam::([0-9]{12}):role/`)
 )
 
@@ -129,8 +150,11 @@ func startOrganization(ctx context.Context, names []string, isolated bool) (*Org
 		Management:   mgmt,
 		ManagementID: DefaultAccount,
 		Members:      map[string]*Emulator{},
+		isolated:     isolated,
 		keys:         map[string]string{},
 		denied:       map[string]bool{},
+		regional:     map[regionalKey]*Emulator{},
+		proxies:      map[string]*httputil.ReverseProxy{},
 	}
 	o.router = httptest.NewServer(http.HandlerFunc(o.route))
 	o.Endpoint = newEndpoint(o.router.URL)
@@ -172,6 +196,11 @@ func (o *Organization) Close() {
 			m.Close()
 		}
 	}
+	o.mu.Lock()
+	for _, e := range o.regional {
+		e.Close()
+	}
+	o.mu.Unlock()
 	if o.Management != nil {
 		o.Management.Close()
 	}
@@ -197,6 +226,34 @@ func (o *Organization) DenyAssumeRole(account string) {
 	o.denied[account] = true
 }
 
+// StartRegionalEmulator starts an emulator process that serves account's
+// requests signed for region to the given services (SigV4 signing names such
+// as "kms", "logs" or "monitoring") in place of the account's emulator, and
+// stops it when the organization closes. Its resources carry region in
+// their ARNs. Use it where an account needs different resources per region
+// of a service; calls to the other services keep going to the account's
+// emulator.
+func (o *Organization) StartRegionalEmulator(account, region string, services ...string) (*Emulator, error) {
+	if account != o.ManagementID && o.Members[account] == nil {
+		return nil, fmt.Errorf("start regional emulator: %s is not an account of the organization", account)
+	}
+	e, err := startEmulatorProcess(region)
+	if err != nil {
+		return nil, fmt.Errorf("account %s region %s: %w", account, region, err)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, svc := range services {
+		k := regionalKey{account, region, svc}
+		if o.regional[k] != nil {
+			e.Close()
+			return nil, fmt.Errorf("start regional emulator: account %s already has one for %s in %s", account, svc, region)
+		}
+		o.regional[k] = e
+	}
+	return e, nil
+}
+
 // AccountOf returns the account whose credentials signed r, for stubs that
 // answer per account.
 func (o *Organization) AccountOf(r *http.Request) string {
@@ -212,12 +269,43 @@ func (o *Organization) AccountOf(r *http.Request) string {
 	return o.ManagementID
 }
 
+// RegionOf returns the region r was signed for (its SigV4 credential
+// scope), or "" when it is not signed.
+func RegionOf(r *http.Request) string {
+	if m := credentialPattern.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[2]
+	}
+	return ""
+}
+
+// target returns the emulator that serves r for acct.
+func (o *Organization) target(r *http.Request, acct string) *Emulator {
+	if m := credentialPattern.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		o.mu.Lock()
+		e := o.regional[regionalKey{acct, m[2], m[3]}]
+		o.mu.Unlock()
+		if e != nil {
+			return e
+		}
+	}
+	if m, ok := o.Members[acct]; ok {
+		return m
+	}
+	return o.Management
+}
+
+// forward sends r to the emulator that serves acct.
+func (o *Organization) forward(w http.ResponseWriter, r *http.Request, acct string) {
+	target := o.target(r, acct)
+	if !o.isolated {
+		proxy(target.URL).ServeHTTP(w, r)
+		return
+	}
+	o.accountProxy(target.URL, acct).ServeHTTP(w, r)
+}
+
 func (o *Organization) route(w http.ResponseWriter, r *http.Request) {
 	acct := o.AccountOf(r)
-	target := o.Management
-	if m, ok := o.Members[acct]; ok {
-		target = m
-	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -240,7 +328,7 @@ func (o *Organization) route(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	proxy(target.URL).ServeHTTP(w, r)
+	o.forward(w, r, acct)
 }
 
 // assumeRole forwards sts:AssumeRole to the management emulator and learns
@@ -257,7 +345,7 @@ func (o *Organization) assumeRole(w http.ResponseWriter, r *http.Request, roleAR
 		return
 	}
 	rec := httptest.NewRecorder()
-	proxy(o.Management.URL).ServeHTTP(rec, r)
+	o.forward(rec, r, o.ManagementID)
 	var out struct {
 		Result struct {
 			Credentials struct {
@@ -296,6 +384,67 @@ func proxy(target string) *httputil.ReverseProxy {
 	p.Transport = routerTransport
 	proxies[target] = p
 	return p
+}
+
+// accountProxy returns the proxy to an isolated organization's emulator at
+// target, which presents kumo's fixed account ids as acct's.
+func (o *Organization) accountProxy(target, acct string) *httputil.ReverseProxy {
+	key := target + " " + acct
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p, ok := o.proxies[key]; ok {
+		return p
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		panic(fmt.Sprintf("collectortest: emulator URL %q: %v", target, err))
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.Transport = routerTransport
+	p.ModifyResponse = func(resp *http.Response) error {
+		if resp.Header.Get("Content-Encoding") != "" {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		rewriteAccountIDs(body, acct)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return nil
+	}
+	o.proxies[key] = p
+	return p
+}
+
+// kumoAccountIDs are the account ids kumo writes into its answers.
+var kumoAccountIDs = [][]byte{[]byte(DefaultAccount), []byte("000000000000")}
+
+// rewriteAccountIDs replaces, in place, each of kumo's fixed account ids in
+// body that stands alone (not inside a longer run of letters, digits or
+// dashes, as in a UUID's last group) with acct.
+func rewriteAccountIDs(body []byte, acct string) {
+	if len(acct) != 12 {
+		return
+	}
+	standalone := func(c byte) bool {
+		return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-')
+	}
+	for _, id := range kumoAccountIDs {
+		for i := 0; ; {
+			j := bytes.Index(body[i:], id)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			end := at + len(id)
+			if (at == 0 || standalone(body[at-1])) && (end == len(body) || standalone(body[end])) {
+				copy(body[at:end], acct)
+			}
+			i = end
+		}
+	}
 }
 
 var routerTransport = func() http.RoundTripper {

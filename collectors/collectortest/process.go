@@ -57,12 +57,19 @@ func Main(m *testing.M) {
 // process: the running executable (a test binary through Main, or the
 // hipaa-evidence binary for the demo) re-executed with childEnv set.
 func StartEmulatorProcess() (*Emulator, error) {
+	return startEmulatorProcess("us-east-1")
+}
+
+// startEmulatorProcess starts an emulator process whose services place
+// their resources in region (kumo reads AWS_DEFAULT_REGION once, when its
+// services start, for the ARNs it builds).
+func startEmulatorProcess(region string) (*Emulator, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start emulator process: %w", err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "AWS_DEFAULT_REGION="+region)
 	cmd.Stderr = io.Discard
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

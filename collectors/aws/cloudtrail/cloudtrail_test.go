@@ -16,16 +16,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	sdkct "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/smithy-go/encoding/cbor"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/cloudtrail"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/cloudtrail/cloudtrailfake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -51,122 +47,79 @@ var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 var (
 	seedOnce sync.Once
 	seedErr  error
+	seeded   *cloudtrailfake.Account
 )
 
-// seed creates, through the SDK against kumo: three trails in us-east-1
-// ("main": multi-region, validated, KMS-encrypted, delivering to
-// CloudTrail/main and logging; "org": a multi-region organization trail;
-// "regional": single-region, delivering to a log group that does not exist),
-// the CloudTrail/main log group with 400-day retention, and two alarms on the
-// CIS metrics (one with an SNS action, one without).
-func seed(cfg aws.Config) error {
-	ctx := context.Background()
-	ct := sdkct.NewFromConfig(cfg)
-	for _, in := range []*sdkct.CreateTrailInput{
-		{Name: aws.String("main"), S3BucketName: aws.String("trail-logs"), IsMultiRegionTrail: aws.Bool(true),
-			EnableLogFileValidation: aws.Bool(true), KmsKeyId: aws.String(trailKey),
-			CloudWatchLogsLogGroupArn: aws.String(mainLogs + ":*"),
-			CloudWatchLogsRoleArn:     aws.String("arn:aws:iam::123456789012:role/CloudTrailToLogs")},
-		{Name: aws.String("org"), S3BucketName: aws.String("org-trail-logs"), IsMultiRegionTrail: aws.Bool(true),
-			IsOrganizationTrail: aws.Bool(true), EnableLogFileValidation: aws.Bool(true)},
-		{Name: aws.String("regional"), S3BucketName: aws.String("regional-logs"),
-			CloudWatchLogsLogGroupArn: aws.String(missLogs + ":*")},
-	} {
-		if _, err := ct.CreateTrail(ctx, in); err != nil {
-			return fmt.Errorf("create trail %s: %w", aws.ToString(in.Name), err)
-		}
+// model is the account: three trails in us-east-1 ("main": multi-region,
+// validated, KMS-encrypted, delivering to CloudTrail/main and logging, with
+// advanced selectors for all management and S3 data events; "org": a
+// multi-region organization trail with the default selector; "regional":
+// single-region, not logging, write-only basic selectors with one bucket,
+// delivering to a log group that does not exist), the CloudTrail/main log
+// group with 400-day retention and two CIS metric filters, a group whose
+// name extends the missing one's, and two alarms on the CIS metrics (one
+// with an SNS action, one without) plus an unrelated one.
+func model() *cloudtrailfake.Account {
+	filter := func(name, pattern string) cloudtrailfake.MetricFilter {
+		return cloudtrailfake.MetricFilter{Name: name, Pattern: pattern, MetricName: name, Namespace: "CISBenchmark", Created: now}
 	}
-	for _, name := range []string{"main", "org"} {
-		if _, err := ct.StartLogging(ctx, &sdkct.StartLoggingInput{Name: aws.String(name)}); err != nil {
-			return fmt.Errorf("start logging %s: %w", name, err)
-		}
+	return &cloudtrailfake.Account{
+		Trails: []*cloudtrailfake.Trail{
+			{Name: "main", Bucket: "trail-logs", MultiRegion: true, LogFileValidation: true, KMSKey: trailKey,
+				LogGroupARN: mainLogs, LogsRoleARN: "arn:aws:iam::123456789012:role/CloudTrailToLogs", Logging: true,
+				Delivery: &cloudtrailfake.Delivery{
+					LatestDelivery:               now.Add(-90 * time.Minute),
+					LatestCloudWatchLogsDelivery: now.Add(-2 * time.Hour),
+					LatestDigestDelivery:         now.Add(-26 * time.Hour),
+					StartLogging:                 time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+				},
+				AdvancedEventSelectors: []cloudtrailfake.AdvancedEventSelector{
+					{Name: "Management events", FieldSelectors: []cloudtrailfake.FieldSelector{{Field: "eventCategory", Equals: []string{"Management"}}}},
+					{Name: "S3 data events", FieldSelectors: []cloudtrailfake.FieldSelector{
+						{Field: "eventCategory", Equals: []string{"Data"}},
+						{Field: "resources.type", Equals: []string{"AWS::S3::Object"}}}},
+				}},
+			{Name: "org", Bucket: "org-trail-logs", MultiRegion: true, Organization: true, LogFileValidation: true, Logging: true},
+			{Name: "regional", Bucket: "regional-logs", LogGroupARN: missLogs,
+				EventSelectors: []cloudtrailfake.EventSelector{{ReadWriteType: "WriteOnly", IncludeManagementEvents: true,
+					DataResources:                 []cloudtrailfake.DataResource{{Type: "AWS::S3::Object", Values: []string{"arn:aws:s3:::phi-bucket/"}}},
+					ExcludeManagementEventSources: []string{}}}},
+		},
+		LogGroups: []*cloudtrailfake.LogGroup{
+			{Name: "CloudTrail/main", RetentionDays: 400, MetricFilters: []cloudtrailfake.MetricFilter{
+				filter("ConsoleSigninFailures", `{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }`),
+				filter("RootUsage", `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`),
+			}},
+			// A group whose name extends the trail's must not be mistaken for it.
+			{Name: "CloudTrail/missing-not"},
+		},
+		Alarms: []*cloudtrailfake.Alarm{
+			{Name: "console-signin-failures", Namespace: "CISBenchmark", MetricName: "ConsoleSigninFailures", Actions: []string{alarmTopc}},
+			{Name: "root-usage", Namespace: "CISBenchmark", MetricName: "RootUsage"},
+			{Name: "unrelated", Namespace: "AWS/EC2", MetricName: "CPUUtilization", Actions: []string{alarmTopc}},
+		},
 	}
-	logs := cloudwatchlogs.NewFromConfig(cfg)
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("CloudTrail/main")}); err != nil {
-		return fmt.Errorf("create log group: %w", err)
-	}
-	// A group whose name extends the trail's must not be mistaken for it.
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("CloudTrail/missing-not")}); err != nil {
-		return fmt.Errorf("create log group: %w", err)
-	}
-	if _, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("CloudTrail/main"), RetentionInDays: aws.Int32(400)}); err != nil {
-		return fmt.Errorf("put retention policy: %w", err)
-	}
-	cw := cloudwatch.NewFromConfig(cfg)
-	for _, a := range []*cloudwatch.PutMetricAlarmInput{
-		{AlarmName: aws.String("console-signin-failures"), Namespace: aws.String("CISBenchmark"), MetricName: aws.String("ConsoleSigninFailures"),
-			ActionsEnabled: aws.Bool(true), AlarmActions: []string{alarmTopc}},
-		{AlarmName: aws.String("root-usage"), Namespace: aws.String("CISBenchmark"), MetricName: aws.String("RootUsage"), ActionsEnabled: aws.Bool(true)},
-		{AlarmName: aws.String("unrelated"), Namespace: aws.String("AWS/EC2"), MetricName: aws.String("CPUUtilization"),
-			ActionsEnabled: aws.Bool(true), AlarmActions: []string{alarmTopc}},
-	} {
-		a.ComparisonOperator = cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold
-		a.EvaluationPeriods = aws.Int32(1)
-		a.Period = aws.Int32(300)
-		a.Statistic = cwtypes.StatisticSum
-		a.Threshold = aws.Float64(1)
-		if _, err := cw.PutMetricAlarm(ctx, a); err != nil {
-			return fmt.Errorf("put metric alarm %s: %w", aws.ToString(a.AlarmName), err)
-		}
-	}
-	return nil
 }
 
-// newEmulator starts an emulator in front of the seeded state and stubs what
-// kumo does not implement, with the response shapes of the AWS API
-// references:
-//   - cloudtrail:GetEventSelectors (not in kumo): TrailARN, EventSelectors[]
-//     or AdvancedEventSelectors[];
-//   - cloudtrail:GetTrailStatus for "main" only: kumo answers IsLogging alone,
-//     so the delivery times are stubbed with the documented fields
-//     (LatestDeliveryTime, LatestCloudWatchLogsDeliveryTime, ...);
-//   - logs:DescribeMetricFilters (not in kumo): metricFilters[] with
-//     filterName, filterPattern, metricTransformations[], logGroupName.
+// newEmulator starts an emulator in front of the seeded state and installs
+// the model's stubs for what kumo does not implement (GetEventSelectors,
+// the delivery fields of GetTrailStatus, DescribeMetricFilters; see package
+// cloudtrailfake).
 func newEmulator(t *testing.T) *collectortest.Emulator {
 	t.Helper()
 	e := collectortest.NewEmulator(t)
-	seedOnce.Do(func() { seedErr = seed(e.Config()) })
+	seedOnce.Do(func() {
+		m := model()
+		if seedErr = m.Seed(context.Background(), e.Config()); seedErr == nil {
+			seeded = m
+		}
+	})
 	if seedErr != nil {
 		t.Fatalf("seed kumo: %v", seedErr)
 	}
-	e.Transport.Stub("cloudtrail:GetEventSelectors", eventSelectors)
-	e.Transport.Stub("cloudtrail:GetTrailStatus", func(r *http.Request, body []byte) *http.Response {
-		if nameOf(body, "Name") != mainARN {
-			return nil
-		}
-		return collectortest.JSONResponse(map[string]any{
-			"IsLogging":                        true,
-			"LatestDeliveryTime":               epoch(now.Add(-90 * time.Minute)),
-			"LatestCloudWatchLogsDeliveryTime": epoch(now.Add(-2 * time.Hour)),
-			"LatestDigestDeliveryTime":         epoch(now.Add(-26 * time.Hour)),
-			"StartLoggingTime":                 epoch(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)),
-			"LatestDeliveryError":              "",
-			"TimeLoggingStarted":               "2025-01-01T00:00:00Z",
-		})
-	})
-	e.Transport.Stub("logs:DescribeMetricFilters", func(r *http.Request, body []byte) *http.Response {
-		if nameOf(body, "logGroupName") != "CloudTrail/main" {
-			return collectortest.JSONResponse(map[string]any{"metricFilters": []any{}})
-		}
-		return collectortest.JSONResponse(map[string]any{"metricFilters": []any{
-			metricFilter("ConsoleSigninFailures", `{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }`),
-			metricFilter("RootUsage", `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`),
-		}})
-	})
+	seeded.Install(e.Transport)
 	return e
 }
-
-func metricFilter(name, pattern string) map[string]any {
-	return map[string]any{
-		"filterName": name, "filterPattern": pattern, "logGroupName": "CloudTrail/main",
-		"creationTime": now.UnixMilli(),
-		"metricTransformations": []any{map[string]any{
-			"metricName": name, "metricNamespace": "CISBenchmark", "metricValue": "1",
-		}},
-	}
-}
-
-func epoch(t time.Time) float64 { return float64(t.Unix()) }
 
 func nameOf(body []byte, field string) string {
 	var m map[string]any
@@ -175,32 +128,6 @@ func nameOf(body []byte, field string) string {
 	}
 	s, _ := m[field].(string)
 	return s
-}
-
-// eventSelectors answers GetEventSelectors: "main" uses advanced selectors
-// (all management events, all S3 data events), "regional" basic write-only
-// selectors with one bucket, "org" the default selector.
-func eventSelectors(r *http.Request, body []byte) *http.Response {
-	switch arn := nameOf(body, "TrailName"); arn {
-	case mainARN:
-		return collectortest.JSONResponse(map[string]any{"TrailARN": arn, "AdvancedEventSelectors": []any{
-			map[string]any{"Name": "Management events", "FieldSelectors": []any{
-				map[string]any{"Field": "eventCategory", "Equals": []string{"Management"}}}},
-			map[string]any{"Name": "S3 data events", "FieldSelectors": []any{
-				map[string]any{"Field": "eventCategory", "Equals": []string{"Data"}},
-				map[string]any{"Field": "resources.type", "Equals": []string{"AWS::S3::Object"}}}},
-		}})
-	case localARN:
-		return collectortest.JSONResponse(map[string]any{"TrailARN": arn, "EventSelectors": []any{
-			map[string]any{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": true,
-				"DataResources":                 []any{map[string]any{"Type": "AWS::S3::Object", "Values": []string{"arn:aws:s3:::phi-bucket/"}}},
-				"ExcludeManagementEventSources": []string{}},
-		}})
-	default:
-		return collectortest.JSONResponse(map[string]any{"TrailARN": arn, "EventSelectors": []any{
-			map[string]any{"ReadWriteType": "All", "IncludeManagementEvents": true, "DataResources": []any{}, "ExcludeManagementEventSources": []string{}},
-		}})
-	}
 }
 
 // cborError answers a CloudWatch (rpcv2Cbor protocol) call with an error:
@@ -478,7 +405,7 @@ func TestFaults(t *testing.T) {
 			if nameOf(body, "TrailName") == mainARN {
 				return deny(r, body)
 			}
-			return eventSelectors(r, body)
+			return seeded.GetEventSelectors(r, body)
 		})
 		r := collect(t, &e.Endpoint, account, "us-east-1")
 		if r.trails.Status != evidence.StatusPartial || len(r.trails.Errors) != 1 ||

@@ -3,13 +3,11 @@ package kms_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
-	sdkkms "github.com/aws/aws-sdk-go-v2/service/kms"
-
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/kms"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/kms/kmsfake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -20,15 +18,14 @@ import (
 // test -run '^$' -bench Collect).
 func BenchmarkCollect(b *testing.B) {
 	e := collectortest.NewEmulator(b)
-	c := sdkkms.NewFromConfig(e.Config())
+	m := &kmsfake.Account{}
 	for i := 0; i < 100; i++ {
-		if _, err := c.CreateKey(context.Background(), &sdkkms.CreateKeyInput{}); err != nil {
-			b.Fatal(err)
-		}
+		m.Keys = append(m.Keys, &kmsfake.Key{})
 	}
-	e.Transport.Stub("kms:ListGrants", func(_ *http.Request, _ []byte) *http.Response {
-		return collectortest.JSONResponse(map[string]any{"Grants": []any{}, "Truncated": false})
-	})
+	if err := m.Seed(context.Background(), e.Config()); err != nil {
+		b.Fatal(err)
+	}
+	m.Install(e.Transport)
 	e.Transport.SetLatency(10 * time.Millisecond)
 	for _, conc := range []int{1, 8, 32} {
 		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {

@@ -11,13 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	sdkkms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/kms"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/kms/kmsfake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -62,7 +61,8 @@ var phiPolicy = `{
 // fixture is an emulator, with its own stub Transport, in front of the
 // seeded KMS state.
 type fixture struct {
-	emu *collectortest.Emulator
+	emu   *collectortest.Emulator
+	model *kmsfake.Account
 	*seed
 }
 
@@ -71,77 +71,59 @@ type seed struct {
 	phi, signing, doomed, rotated, bare string
 }
 
+// model is the account's keys: a PHI key with the console's policy, two
+// aliases and two grants (served over two ListGrants pages), an asymmetric
+// signing key, a key pending deletion, a multi-Region key with rotation
+// enabled every 180 days, and a key with kumo's default policy.
+func model() *kmsfake.Account {
+	created := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	return &kmsfake.Account{
+		GrantsPageSize: 1,
+		Keys: []*kmsfake.Key{
+			{Description: "PHI data", Policy: phiPolicy, Aliases: []string{"alias/phi", "alias/phi-backup"}, Grants: []kmsfake.Grant{
+				{ID: "grant-ebs", Name: "ebs", Grantee: "arn:aws:iam::123456789012:role/EbsWorker",
+					Issuer: "arn:aws:iam::123456789012:root", Operations: []string{"Decrypt", "GenerateDataKeyWithoutPlaintext"},
+					EncryptionContextSubset: map[string]string{"aws:ebs:id": "vol-0123"}, Created: created},
+				{ID: "grant-admin", Grantee: adminRole, Issuer: "arn:aws:iam::123456789012:root",
+					Operations: []string{"Decrypt"}, Created: created},
+			}},
+			{Spec: types.KeySpecEccNistP256, Usage: types.KeyUsageTypeSignVerify},
+			{Description: "old", PendingWindowDays: 7},
+			{MultiRegion: true, Rotation: &kmsfake.Rotation{PeriodDays: 180, Next: time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)}},
+			{},
+		},
+	}
+}
+
 // kumo keeps its state in package-level storage shared by every server in
 // the process, so the keys are created once per test binary and every test
 // sees the same five keys; no test creates or changes keys.
 var (
 	seedOnce sync.Once
-	seeded   *seed
+	seeded   *kmsfake.Account
 	seedErr  error
 )
 
 // newFixture starts an emulator, seeds kumo through the SDK on first use and
-// stubs what kumo lacks. kumo implements CreateKey, key policies, aliases,
-// GetKeyRotationStatus (always disabled) and ScheduleKeyDeletion; it does
-// not implement ListGrants or EnableKeyRotation. ListGrants is therefore
-// stubbed at the SDK HTTP layer with the response shape of the AWS KMS API
-// Reference (ListGrants: Grants[], NextMarker, Truncated), and the rotation
-// status of the "rotated" key is stubbed with the GetKeyRotationStatus
-// response shape (KeyId, KeyRotationEnabled, RotationPeriodInDays,
-// NextRotationDate) as if EnableKeyRotation had been called with a 180-day
-// period.
+// installs the model's stubs for what kumo lacks (ListGrants, and the
+// rotation status of the rotated key; see package kmsfake).
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{emu: collectortest.NewEmulator(t)}
-	seedOnce.Do(func() { seeded, seedErr = seedKeys(f.emu.Config()) })
+	seedOnce.Do(func() {
+		m := model()
+		if seedErr = m.Seed(context.Background(), f.emu.Config()); seedErr == nil {
+			seeded = m
+		}
+	})
 	if seedErr != nil {
 		t.Fatalf("seed kumo: %v", seedErr)
 	}
-	f.seed = seeded
-	f.emu.Transport.Stub("kms:ListGrants", f.listGrants)
-	f.emu.Transport.Stub("kms:GetKeyRotationStatus", func(r *http.Request, body []byte) *http.Response {
-		if keyIDOf(t, body) != f.rotated {
-			return nil // kumo answers: rotation disabled
-		}
-		return collectortest.JSONResponse(map[string]any{
-			"KeyId":                f.rotated,
-			"KeyRotationEnabled":   true,
-			"RotationPeriodInDays": 180,
-			"NextRotationDate":     float64(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC).Unix()),
-		})
-	})
+	f.model = seeded
+	k := seeded.Keys
+	f.seed = &seed{phi: k[0].ID, signing: k[1].ID, doomed: k[2].ID, rotated: k[3].ID, bare: k[4].ID}
+	seeded.Install(f.emu.Transport)
 	return f
-}
-
-func seedKeys(cfg aws.Config) (*seed, error) {
-	ctx := context.Background()
-	c := sdkkms.NewFromConfig(cfg)
-	s := &seed{}
-	for _, k := range []struct {
-		dst *string
-		in  *sdkkms.CreateKeyInput
-	}{
-		{&s.phi, &sdkkms.CreateKeyInput{Description: aws.String("PHI data"), Policy: aws.String(phiPolicy)}},
-		{&s.signing, &sdkkms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeSignVerify}},
-		{&s.doomed, &sdkkms.CreateKeyInput{Description: aws.String("old")}},
-		{&s.rotated, &sdkkms.CreateKeyInput{MultiRegion: aws.Bool(true)}},
-		{&s.bare, &sdkkms.CreateKeyInput{}},
-	} {
-		out, err := c.CreateKey(ctx, k.in)
-		if err != nil {
-			return nil, fmt.Errorf("create key: %w", err)
-		}
-		*k.dst = aws.ToString(out.KeyMetadata.KeyId)
-	}
-	for _, alias := range []string{"alias/phi", "alias/phi-backup"} {
-		if _, err := c.CreateAlias(ctx, &sdkkms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: aws.String(s.phi)}); err != nil {
-			return nil, fmt.Errorf("create alias: %w", err)
-		}
-	}
-	if _, err := c.ScheduleKeyDeletion(ctx, &sdkkms.ScheduleKeyDeletionInput{KeyId: aws.String(s.doomed), PendingWindowInDays: aws.Int32(7)}); err != nil {
-		return nil, fmt.Errorf("schedule key deletion: %w", err)
-	}
-	return s, nil
 }
 
 func keyIDOf(t *testing.T, body []byte) string {
@@ -151,41 +133,6 @@ func keyIDOf(t *testing.T, body []byte) string {
 		t.Errorf("stub: decode request: %v", err)
 	}
 	return in.KeyId
-}
-
-// listGrants answers ListGrants: the PHI key has two grants over two pages
-// (to exercise pagination); other keys have none.
-func (f *fixture) listGrants(r *http.Request, body []byte) *http.Response {
-	var in struct{ KeyId, Marker string }
-	if err := json.Unmarshal(body, &in); err != nil {
-		return collectortest.ErrorResponse("kms:ListGrants", 400, "ValidationException", err.Error())
-	}
-	if in.KeyId != f.phi {
-		return collectortest.JSONResponse(map[string]any{"Grants": []any{}, "Truncated": false})
-	}
-	created := float64(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).Unix())
-	if in.Marker == "" {
-		return collectortest.JSONResponse(map[string]any{
-			"Grants": []any{map[string]any{
-				"KeyId": f.phi, "GrantId": "grant-ebs", "Name": "ebs",
-				"GranteePrincipal": "arn:aws:iam::123456789012:role/EbsWorker",
-				"IssuingAccount":   "arn:aws:iam::123456789012:root",
-				"Operations":       []string{"Decrypt", "GenerateDataKeyWithoutPlaintext"},
-				"Constraints":      map[string]any{"EncryptionContextSubset": map[string]string{"aws:ebs:id": "vol-0123"}},
-				"CreationDate":     created,
-			}},
-			"NextMarker": "page-2",
-			"Truncated":  true,
-		})
-	}
-	return collectortest.JSONResponse(map[string]any{
-		"Grants": []any{map[string]any{
-			"KeyId": f.phi, "GrantId": "grant-admin", "GranteePrincipal": adminRole,
-			"IssuingAccount": "arn:aws:iam::123456789012:root",
-			"Operations":     []string{"Decrypt"}, "CreationDate": created,
-		}},
-		"Truncated": false,
-	})
 }
 
 func collect(t *testing.T, e *collectortest.Endpoint, region string, opts collectors.Options) (*evidence.Snapshot, kms.Payload) {
@@ -464,7 +411,7 @@ func TestFaults(t *testing.T) {
 					return deny(r, body)
 				}
 				if prev == "kms:ListGrants" {
-					return f.listGrants(r, body)
+					return f.model.ListGrants(r, body)
 				}
 				return nil
 			})
