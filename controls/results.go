@@ -313,6 +313,8 @@ type CheckInfo struct {
 	Source string `json:"source"`
 	// Evidence lists the evidence kinds the check reads.
 	Evidence []string `json:"evidence"`
+	// Joins lists kinds read only for lookups across accounts and regions.
+	Joins []string `json:"joins,omitempty"`
 	// Scope is resource, account or organization.
 	Scope string `json:"scope"`
 	// Citations are the catalog ids it supports.
