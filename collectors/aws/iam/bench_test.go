@@ -2,11 +2,13 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,20 +153,7 @@ func BenchmarkCollectLargeAccount(b *testing.B) {
 // median wall times in seconds.
 func BenchmarkOrganizationLatency(b *testing.B) {
 	ctx := context.Background()
-	org := collectortest.NewOrganization(b, 20)
-	model := smallModel()
-	direct := org.Management.Config()
-	direct.HTTPClient, direct.APIOptions = &http.Client{Transport: directTransport}, nil
-	b.Cleanup(func() { model.teardown(b, direct) })
-	model.seed(b, direct)
-	model.install(org.Transport)
-	scope, err := collaws.ResolveScope(ctx, org.ManagementConfig(), collaws.Options{Organization: true, Accounts: org.MemberIDs()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if len(scope.Accounts) != 20 {
-		b.Fatalf("%d accounts in scope, want 20", len(scope.Accounts))
-	}
+	org, scope := latencyOrganization(b)
 	signer, err := evidence.GenerateKeyFile(filepath.Join(b.TempDir(), "key.pem"), true)
 	if err != nil {
 		b.Fatal(err)
@@ -201,6 +190,48 @@ func BenchmarkOrganizationLatency(b *testing.B) {
 	b.ReportMetric(median(ratios), "speedup")
 	b.ReportMetric(median(serial), "serial-s")
 	b.ReportMetric(median(parallel), "parallel-s")
+}
+
+// latencyOrg is the organization of BenchmarkOrganizationLatency. kumo keeps
+// one organization per process, so it is started once per test binary (a
+// benchmark function runs again under -count) and lives until the process
+// exits; benchmarks run after the tests, which it therefore cannot disturb.
+var latencyOrg struct {
+	once  sync.Once
+	org   *collectortest.Organization
+	scope *collaws.Scope
+	err   error
+}
+
+// latencyOrganization returns 20 member accounts, the calls kumo lacks
+// stubbed from smallModel (seeded into the shared kumo state), and the
+// resolved scope with each member's assumed-role credentials.
+func latencyOrganization(b *testing.B) (*collectortest.Organization, *collaws.Scope) {
+	b.Helper()
+	latencyOrg.once.Do(func() {
+		// Stays set if setup stops half-way (seed calls b.Fatal).
+		latencyOrg.err = errors.New("the organization's setup did not finish")
+		ctx := context.Background()
+		org, err := collectortest.StartOrganization(ctx, 20)
+		if err != nil {
+			latencyOrg.err = err
+			return
+		}
+		model := smallModel()
+		direct := org.Management.Config()
+		direct.HTTPClient, direct.APIOptions = &http.Client{Transport: directTransport}, nil
+		model.seed(b, direct)
+		model.install(org.Transport)
+		latencyOrg.org = org
+		latencyOrg.scope, latencyOrg.err = collaws.ResolveScope(ctx, org.ManagementConfig(), collaws.Options{Organization: true, Accounts: org.MemberIDs()})
+	})
+	if latencyOrg.err != nil {
+		b.Fatal(latencyOrg.err)
+	}
+	if n := len(latencyOrg.scope.Accounts); n != 20 {
+		b.Fatalf("%d accounts in scope, want 20", n)
+	}
+	return latencyOrg.org, latencyOrg.scope
 }
 
 func median(xs []float64) float64 {
