@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
@@ -42,9 +43,16 @@ var (
 	runIDPattern  = regexp.MustCompile(`^[0-9]{4}[0-9A-Za-z-]*_[0-9]{8}T[0-9]{6}Z_[0-9a-f]{6}$`)
 )
 
-// Locker is a local evidence directory.
+// Locker is a local evidence directory. It is safe for concurrent use.
 type Locker struct {
 	root string
+
+	// unsynced holds object directories whose new entries are not yet
+	// durable. Syncing them once at CommitRun, before the manifest that
+	// names the objects is written, costs one fsync per directory instead of
+	// two per object.
+	mu       sync.Mutex
+	unsynced map[string]bool
 }
 
 // Open returns the locker at root, creating its directories if needed.
@@ -57,7 +65,7 @@ func Open(root string) (*Locker, error) {
 			return nil, fmt.Errorf("open locker %s: %w", root, err)
 		}
 	}
-	return &Locker{root: root}, nil
+	return &Locker{root: root, unsynced: map[string]bool{}}, nil
 }
 
 // Root returns the locker's directory.
@@ -79,12 +87,15 @@ func (l *Locker) PutSnapshot(data, sig []byte) (string, error) {
 		return "", fmt.Errorf("store object %s: %w", digest, err)
 	}
 	// The signature goes first: an object without its signature is never visible.
-	if err := writeOnce(path+".sig", sig); err != nil && !errors.Is(err, ErrExists) {
+	if err := writeOnce(path+".sig", sig, false); err != nil && !errors.Is(err, ErrExists) {
 		return "", fmt.Errorf("store signature %s: %w", digest, err)
 	}
-	if err := writeOnce(path, data); err != nil && !errors.Is(err, ErrExists) {
+	if err := writeOnce(path, data, false); err != nil && !errors.Is(err, ErrExists) {
 		return "", fmt.Errorf("store object %s: %w", digest, err)
 	}
+	l.mu.Lock()
+	l.unsynced[filepath.Dir(path)] = true
+	l.mu.Unlock()
 	return digest, nil
 }
 
@@ -120,7 +131,7 @@ func (l *Locker) PutFile(rel string, data []byte) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("store %s: %w", rel, err)
 	}
-	if err := writeOnce(path, data); err != nil {
+	if err := writeOnce(path, data, true); err != nil {
 		return "", fmt.Errorf("store %s: %w", rel, err)
 	}
 	return path, nil
@@ -215,6 +226,9 @@ func (l *Locker) CommitRun(ctx context.Context, m *Manifest, signer evidence.Sig
 	if err != nil {
 		return fmt.Errorf("commit run %s: %w", m.RunID, err)
 	}
+	if err := l.syncObjects(); err != nil {
+		return fmt.Errorf("commit run %s: %w", m.RunID, err)
+	}
 	final := filepath.Join(l.root, "runs", m.RunID)
 	if _, err := os.Stat(final); err == nil {
 		return fmt.Errorf("commit run %s: %w", m.RunID, ErrExists)
@@ -225,7 +239,7 @@ func (l *Locker) CommitRun(ctx context.Context, m *Manifest, signer evidence.Sig
 	}
 	defer os.RemoveAll(tmp) // no-op after a successful rename
 	for name, b := range map[string][]byte{"manifest.json": data, "manifest.json.sig": sig, "signing-key.pub": pub} {
-		if err := writeOnce(filepath.Join(tmp, name), b); err != nil {
+		if err := writeOnce(filepath.Join(tmp, name), b, false); err != nil {
 			return fmt.Errorf("commit run %s: %w", m.RunID, err)
 		}
 	}
@@ -332,9 +346,24 @@ func encodeJSON(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeOnce writes data to path atomically (temp file, fsync, rename) and
-// fails with ErrExists if path already exists.
-func writeOnce(path string, data []byte) error {
+// syncObjects makes the directory entries of every object stored so far
+// durable.
+func (l *Locker) syncObjects() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for dir := range l.unsynced {
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+		delete(l.unsynced, dir)
+	}
+	return nil
+}
+
+// writeOnce writes data to path atomically (temp file, fsync, link) and
+// fails with ErrExists if path already exists. With syncParent it also makes
+// the new directory entry durable before returning.
+func writeOnce(path string, data []byte, syncParent bool) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%s: %w", path, ErrExists)
 	}
@@ -344,7 +373,7 @@ func writeOnce(path string, data []byte) error {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful link
+	defer os.Remove(tmp) // after the link, only the temporary name goes
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
@@ -366,6 +395,9 @@ func writeOnce(path string, data []byte) error {
 			return fmt.Errorf("%s: %w", path, ErrExists)
 		}
 		return err
+	}
+	if !syncParent {
+		return nil
 	}
 	return syncDir(dir)
 }
