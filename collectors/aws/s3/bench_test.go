@@ -3,14 +3,10 @@ package s3_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	s3coll "github.com/hipaa-evidence/hipaa-evidence/collectors/aws/s3"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/s3/s3fake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -20,31 +16,23 @@ import (
 func BenchmarkCollect(b *testing.B) {
 	e := collectortest.NewEmulator(b)
 	ctx := context.Background()
-	c := s3.NewFromConfig(e.Config())
-	var names []string
+	m := &s3fake.Account{ID: collectortest.DefaultAccount}
 	for i := 0; i < 50; i++ {
-		name := fmt.Sprintf("bench-bucket-%02d", i)
-		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
-			b.Fatal(err)
-		}
-		names = append(names, name)
+		bk := &s3fake.Bucket{Name: fmt.Sprintf("bench-bucket-%02d", i)}
 		if i%5 == 0 {
-			if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(name),
-				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("phi"), Value: aws.String("true")}}}}); err != nil {
-				b.Fatal(err)
-			}
+			bk.Tags = []s3fake.Tag{{Key: "phi", Value: "true"}}
 		}
+		m.Buckets = append(m.Buckets, bk)
+	}
+	if err := m.Seed(ctx, e.Config()); err != nil {
+		b.Fatal(err)
 	}
 	b.Cleanup(func() {
-		for _, n := range names {
-			_, _ = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(n)})
+		if err := m.Delete(ctx, e.Config()); err != nil {
+			b.Error(err)
 		}
 	})
-	// kumo lacks GetBucketPolicyStatus; the documented error for a bucket
-	// without a policy.
-	e.Transport.Stub("s3:GetBucketPolicyStatus", func(*http.Request, []byte) *http.Response {
-		return collectortest.ErrorResponse("s3:GetBucketPolicyStatus", 404, "NoSuchBucketPolicy", "The bucket policy does not exist")
-	})
+	m.Install(e.Transport)
 	req := collectortest.NewRequest(&e.Endpoint, evidence.GlobalRegion)
 	e.Transport.ResetCounts()
 	b.ResetTimer()

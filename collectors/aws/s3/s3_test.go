@@ -15,12 +15,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	s3coll "github.com/hipaa-evidence/hipaa-evidence/collectors/aws/s3"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/s3/s3fake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -38,134 +38,59 @@ func tlsPolicy(bucket string) string {
 // fixture is an emulated account with a trail bucket, a PHI-tagged bucket,
 // a configured PHI bucket and an unrelated bucket.
 type fixture struct {
-	e *collectortest.Emulator
-	// publicPolicy maps bucket names to the IsPublic value the stubbed
-	// GetBucketPolicyStatus returns; absent buckets answer NoSuchBucketPolicy.
-	mu           sync.Mutex
-	publicPolicy map[string]bool
-	// accountPAB is nil for an account without a Block Public Access
-	// configuration; otherwise all flags are set except RestrictPublicBuckets
-	// when *accountPAB is true.
-	accountPAB *bool
+	e     *collectortest.Emulator
+	model *s3fake.Account
 }
 
-// s3ControlError is an S3 Control error as its API reference documents it:
-// unlike S3, the <Error> element is wrapped in <ErrorResponse>.
-func s3ControlError(status int, code, msg string) *http.Response {
-	r := collectortest.XMLResponse(fmt.Sprintf(`<ErrorResponse><Error><Code>%s</Code><Message>%s</Message></Error><RequestId>0000000000000000</RequestId><HostId>host</HostId></ErrorResponse>`, code, msg))
-	r.StatusCode = status
-	r.Status = fmt.Sprintf("%d %s", status, http.StatusText(status))
-	return r
+// model is the account: trail-logs is what a well-configured CloudTrail
+// bucket looks like; phi-data is tagged as PHI, SSE-S3, with a policy that
+// does not enforce TLS and is public; configured-phi has no configuration;
+// scratch is tagged, but not as PHI; access-logs receives trail-logs' access
+// logs. The account-level Block Public Access leaves RestrictPublicBuckets
+// off.
+func model() *s3fake.Account {
+	m := &s3fake.Account{ID: account, Buckets: []*s3fake.Bucket{
+		{Name: "trail-logs",
+			Encryption: &s3fake.Encryption{Algorithm: s3types.ServerSideEncryptionAwsKms, KMSKey: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", BucketKey: true},
+			Policy:     tlsPolicy("trail-logs"), Versioning: true,
+			ObjectLock:        &s3fake.ObjectLock{Mode: s3types.ObjectLockRetentionModeCompliance, Years: 6},
+			Logging:           &s3fake.Logging{TargetBucket: "access-logs", TargetPrefix: "trail-logs/"},
+			PublicAccessBlock: s3fake.AllBlocked()},
+		{Name: "phi-data",
+			Tags:           []s3fake.Tag{{Key: "PHI", Value: "True"}, {Key: "team", Value: "clinical"}},
+			Encryption:     &s3fake.Encryption{Algorithm: s3types.ServerSideEncryptionAes256},
+			Policy:         `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::phi-data/*","Condition":{"Bool":{"aws:SecureTransport":false}}}}`,
+			PolicyIsPublic: true},
+		{Name: "configured-phi"},
+		{Name: "scratch", Tags: []s3fake.Tag{{Key: "phi", Value: "false"}}},
+		{Name: "access-logs"},
+	}}
+	m.SetPublicAccessBlock(&s3fake.PublicAccessBlock{BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true})
+	return m
 }
 
+// newFixture creates the model's buckets and a trail delivering to
+// trail-logs in kumo, and installs the model's stubs (see package s3fake).
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{e: collectortest.NewEmulator(t), publicPolicy: map[string]bool{}}
+	f := &fixture{e: collectortest.NewEmulator(t), model: model()}
 	ctx := context.Background()
 	cfg := f.e.Config()
-	c := s3.NewFromConfig(cfg)
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
 	// kumo keeps its state in process-wide services shared by every server,
 	// so each fixture removes what it created.
-	buckets := []string{"trail-logs", "phi-data", "configured-phi", "scratch", "access-logs"}
 	t.Cleanup(func() {
 		_, _ = cloudtrail.NewFromConfig(cfg).DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: aws.String("org-trail")})
-		for _, b := range buckets {
-			if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b)}); err != nil {
-				t.Errorf("clean up bucket %s: %v", b, err)
-			}
+		if err := f.model.Delete(ctx, cfg); err != nil {
+			t.Errorf("clean up: %v", err)
 		}
 	})
-	for _, b := range buckets {
-		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)})
-		must("create bucket "+b, err)
+	if err := f.model.Seed(ctx, cfg); err != nil {
+		t.Fatalf("seed: %v", err)
 	}
-	// trail-logs: what a well-configured CloudTrail bucket looks like.
-	_, err := c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("trail-logs"),
-		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms, KMSMasterKeyID: aws.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")},
-			BucketKeyEnabled:                   aws.Bool(true),
-		}}}})
-	must("put encryption", err)
-	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("trail-logs"), Policy: aws.String(tlsPolicy("trail-logs"))})
-	must("put policy", err)
-	f.publicPolicy["trail-logs"] = false
-	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("trail-logs"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
-	must("put versioning", err)
-	_, err = c.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: aws.String("trail-logs"),
-		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
-			Rule: &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: s3types.ObjectLockRetentionModeCompliance, Years: aws.Int32(6)}}}})
-	must("put object lock", err)
-	_, err = c.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String("trail-logs"),
-		BucketLoggingStatus: &s3types.BucketLoggingStatus{LoggingEnabled: &s3types.LoggingEnabled{TargetBucket: aws.String("access-logs"), TargetPrefix: aws.String("trail-logs/")}}})
-	must("put logging", err)
-	_, err = c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String("trail-logs"),
-		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}})
-	must("put public access block", err)
-
-	// phi-data: tagged as PHI, SSE-S3, a policy that does not enforce TLS.
-	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("phi-data"),
-		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("PHI"), Value: aws.String("True")}, {Key: aws.String("team"), Value: aws.String("clinical")}}}})
-	must("tag phi-data", err)
-	_, err = c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String("phi-data"),
-		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
-			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}})
-	must("put encryption", err)
-	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("phi-data"), Policy: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::phi-data/*","Condition":{"Bool":{"aws:SecureTransport":false}}}}`)})
-	must("put policy", err)
-	f.publicPolicy["phi-data"] = true
-
-	// scratch: tagged, but not as PHI.
-	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("scratch"),
-		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("phi"), Value: aws.String("false")}}}})
-	must("tag scratch", err)
-
-	_, err = cloudtrail.NewFromConfig(cfg).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org-trail"), S3BucketName: aws.String("trail-logs"), IsMultiRegionTrail: aws.Bool(true)})
-	must("create trail", err)
-
-	// kumo answers S3 Control GetPublicAccessBlock inside a
-	// <GetPublicAccessBlockOutput> element, but the S3 Control API reference
-	// documents the <PublicAccessBlockConfiguration> element as the whole
-	// body, which is what the SDK reads. Stubbed with the documented shape;
-	// an unconfigured account gets the documented
-	// NoSuchPublicAccessBlockConfiguration error.
-	f.accountPAB = aws.Bool(true)
-	f.e.Transport.Stub("s3:GetPublicAccessBlock", func(r *http.Request, _ []byte) *http.Response {
-		if !strings.HasPrefix(r.URL.Path, "/v20180820/") {
-			return nil // the bucket-level operation of the same name: kumo serves it
-		}
-		if r.Header.Get("X-Amz-Account-Id") != account {
-			return s3ControlError(403, "AccessDenied", "Access Denied")
-		}
-		f.mu.Lock()
-		restrict := f.accountPAB
-		f.mu.Unlock()
-		if restrict == nil {
-			return s3ControlError(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
-		}
-		return collectortest.XMLResponse(fmt.Sprintf(`<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>%t</RestrictPublicBuckets></PublicAccessBlockConfiguration>`, !*restrict))
-	})
-
-	// kumo does not implement GetBucketPolicyStatus (it answers ?policyStatus
-	// with a ListObjects result). Stubbed with the S3 API reference's shape:
-	// <PolicyStatus><IsPublic>bool</IsPublic></PolicyStatus>, or the
-	// NoSuchBucketPolicy error for a bucket without a policy.
-	f.e.Transport.Stub("s3:GetBucketPolicyStatus", func(r *http.Request, _ []byte) *http.Response {
-		bucket := strings.Trim(r.URL.Path, "/")
-		f.mu.Lock()
-		public, ok := f.publicPolicy[bucket]
-		f.mu.Unlock()
-		if !ok {
-			return collectortest.ErrorResponse("s3:GetBucketPolicyStatus", 404, "NoSuchBucketPolicy", "The bucket policy does not exist")
-		}
-		return collectortest.XMLResponse(fmt.Sprintf(`<PolicyStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsPublic>%t</IsPublic></PolicyStatus>`, public))
-	})
+	if _, err := cloudtrail.NewFromConfig(cfg).CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org-trail"), S3BucketName: aws.String("trail-logs"), IsMultiRegionTrail: aws.Bool(true)}); err != nil {
+		t.Fatalf("create trail: %v", err)
+	}
+	f.model.Install(f.e.Transport)
 	return f
 }
 
@@ -514,7 +439,7 @@ func TestFaults(t *testing.T) {
 		{
 			name: "account block not configured",
 			fix: func(f *fixture) {
-				f.accountPAB = nil
+				f.model.SetPublicAccessBlock(nil)
 			},
 			check: func(t *testing.T, _ *s3coll.BucketsPayload, _ *evidence.Snapshot, ap *s3coll.AccountPublicAccessBlockPayload, as *evidence.Snapshot) {
 				if as.Status != evidence.StatusOK || ap.Configured || ap.AllBlocked || ap.AccountID != account {
@@ -529,7 +454,7 @@ func TestFaults(t *testing.T) {
 					if !strings.HasPrefix(r.URL.Path, "/v20180820/") {
 						return nil
 					}
-					return s3ControlError(403, "AccessDenied", "User is not authorized to perform: s3:GetAccountPublicAccessBlock")
+					return s3fake.ControlError(403, "AccessDenied", "User is not authorized to perform: s3:GetAccountPublicAccessBlock")
 				})
 			},
 			check: func(t *testing.T, _ *s3coll.BucketsPayload, _ *evidence.Snapshot, _ *s3coll.AccountPublicAccessBlockPayload, as *evidence.Snapshot) {

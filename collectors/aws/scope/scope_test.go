@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope/eligible"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope/scopefake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -43,40 +43,17 @@ func options(src string) collectors.Options {
 	})
 }
 
-// jsonError is an error in the restJson1 shape the AWS Artifact API
-// reference documents: the code in the X-Amzn-ErrorType header, a JSON body
-// with a message.
-func jsonError(status int, code, msg string) *http.Response {
-	r := collectortest.JSONResponse(map[string]string{"message": msg})
-	r.StatusCode = status
-	r.Status = fmt.Sprintf("%d %s", status, http.StatusText(status))
-	r.Header.Set("X-Amzn-ErrorType", code)
-	return r
-}
-
-// agreement is a ListCustomerAgreements item as the AWS Artifact API
-// reference documents it.
-func agreement(name, account, orgARN string) map[string]any {
-	return map[string]any{
-		"name": name, "arn": "arn:aws:artifact::" + account + ":customer-agreement/ca-1", "id": "ca-1",
-		"agreementArn": "arn:aws:artifact:::agreement/agreement-baa", "awsAccountId": account, "organizationArn": orgARN,
-		"effectiveStart": "2024-01-15T10:00:00Z", "state": "ACTIVE", "type": "DEFAULT",
-		"description": "BAA", "acceptanceTerms": []string{"terms"}, "terminateTerms": []string{"terms"},
-	}
+// baa is an AWS Artifact agreement accepted on 2024-01-15.
+func baa(name, account, orgARN string) scopefake.Agreement {
+	return scopefake.Agreement{Name: name, Account: account, OrganizationARN: orgARN, EffectiveStart: time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)}
 }
 
 // stubArtifact answers AWS Artifact ListCustomerAgreements, which kumo does
-// not implement, with the documented response shape.
-func stubArtifact(tr *collectortest.Transport, items ...map[string]any) {
-	tr.Stub("artifact:ListCustomerAgreements", func(r *http.Request, _ []byte) *http.Response {
-		if r.Method != http.MethodGet || r.URL.Path != "/v1/customer-agreement/list" || !strings.Contains(r.Header.Get("Authorization"), "/artifact/aws4_request") {
-			return jsonError(400, "ValidationException", "unexpected request "+r.Method+" "+r.URL.Path)
-		}
-		if items == nil {
-			items = []map[string]any{}
-		}
-		return collectortest.JSONResponse(map[string]any{"customerAgreements": items})
-	})
+// not implement, with the documented response shape (see package
+// scopefake).
+func stubArtifact(tr *collectortest.Transport, agreements ...scopefake.Agreement) {
+	o := &scopefake.Organization{Agreements: agreements}
+	tr.Stub("artifact:ListCustomerAgreements", o.ListCustomerAgreements)
 }
 
 func newRequest(e *collectortest.Emulator, opts string, accounts ...collectors.AccountInfo) *collectors.Request {
@@ -152,7 +129,7 @@ func TestRegistered(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	e := collectortest.NewEmulator(t)
-	stubArtifact(e.Transport, agreement("AWS Business Associate Addendum", mgmt, ""))
+	stubArtifact(e.Transport, baa("AWS Business Associate Addendum", mgmt, ""))
 	collectortest.RunConformance(t, collectortest.Suite{
 		New:      func() collectors.Collector { return scope.New() },
 		Endpoint: &e.Endpoint,
@@ -164,7 +141,7 @@ func TestConformance(t *testing.T) {
 
 func TestStandaloneGolden(t *testing.T) {
 	e := collectortest.NewEmulator(t)
-	stubArtifact(e.Transport, agreement("AWS Business Associate Addendum", mgmt, ""))
+	stubArtifact(e.Transport, baa("AWS Business Associate Addendum", mgmt, ""))
 	res := collect(t, context.Background(), newRequest(e, ""))
 	for kind, s := range res.snaps {
 		if s.Status != evidence.StatusOK {
@@ -220,12 +197,11 @@ func TestStaleList(t *testing.T) {
 }
 
 // org is an organization fixture: kumo's organization (the caller is its
-// management account) plus stubs for what kumo does not implement.
+// management account) plus the scopefake model for what kumo does not
+// implement.
 type org struct {
-	e        *collectortest.Emulator
-	mu       sync.Mutex
-	calls    map[string]int
-	ceGroups [][]any // pages of GetCostAndUsage groups
+	e     *collectortest.Emulator
+	model *scopefake.Organization
 }
 
 const hipaaSCP = "p-hipaaonly0001"
@@ -267,7 +243,7 @@ func hipaaSCPContent(t *testing.T, extra ...string) string {
 
 func newOrg(t *testing.T) *org {
 	t.Helper()
-	o := &org{e: collectortest.NewEmulator(t), calls: map[string]int{}}
+	o := &org{e: collectortest.NewEmulator(t)}
 	ctx := context.Background()
 	client := organizations.NewFromConfig(o.e.Config())
 	// kumo keeps one organization for the whole process: create it for this
@@ -280,114 +256,41 @@ func newOrg(t *testing.T) *org {
 			t.Errorf("delete organization: %v", err)
 		}
 	})
-	tr := o.e.Transport
-	count := func(k string) {
-		o.mu.Lock()
-		o.calls[k]++
-		o.mu.Unlock()
+	usage := func(svc, acct, cost string) scopefake.CostGroup {
+		return scopefake.CostGroup{Service: svc, Account: acct, Cost: cost, Usage: "10"}
 	}
-	body := func(b []byte) map[string]any {
-		var m map[string]any
-		_ = json.Unmarshal(b, &m)
-		return m
+	page1 := []scopefake.CostGroup{usage("Amazon Simple Storage Service", mgmt, "1.25"), usage("Tax", mgmt, "0.2"), usage("AWS Cost Explorer", mgmt, "0.04"),
+		usage("Amazon Simple Storage Service", member1, "20.5"), usage("EC2 - Other", member1, "3.333"), usage("Amazon Lightsail", member1, "5")}
+	page2 := []scopefake.CostGroup{usage("Amazon Simple Storage Service", member1, "0.5"), usage("AWS Support (Business)", member2, "100"), usage("AmazonCloudWatch", member2, "2"),
+		usage("Amazon Lightsail", member3, "7"), usage("Amazon Elastic Compute Cloud - Compute", "999999999999", "9")}
+	// Two pages, two months; the second (estimated) month holds each page's
+	// first group.
+	page := func(groups []scopefake.CostGroup) scopefake.CostPage {
+		return scopefake.CostPage{Results: []scopefake.CostResult{
+			{Start: "2026-10-01", End: "2026-11-01", Groups: groups},
+			{Start: "2026-11-01", End: "2026-11-30", Estimated: true, Groups: groups[:1]},
+		}}
 	}
-	usage := func(svc, acct, cost string) any {
-		return map[string]any{"Keys": []string{svc, acct}, "Metrics": map[string]any{
-			"UnblendedCost": map[string]string{"Amount": cost, "Unit": "USD"},
-			"UsageQuantity": map[string]string{"Amount": "10", "Unit": "N/A"}}}
+	owner := scopefake.Tag{Key: "owner", Value: "platform"}
+	o.model = &scopefake.Organization{
+		ManagementID: mgmt,
+		OrgID:        "o-exampleorgid",
+		CostPages:    []scopefake.CostPage{page(page1), page(page2)},
+		Policies: []*scopefake.Policy{
+			scopefake.FullAWSAccess("r-root"),
+			{ID: hipaaSCP, Name: "hipaa-eligible-only", Description: "Deny services outside the BAA", Content: hipaaSCPContent(t),
+				Targets: []scopefake.Target{{ID: "ou-root-prod0001", Name: "prod", Type: "ORGANIZATIONAL_UNIT"}, {ID: member1, Name: "member-1", Type: "ACCOUNT"}}},
+		},
+		OUs: []*scopefake.OU{
+			{ID: "ou-root-prod0001", Name: "prod", Parent: "r-root"},
+			{ID: "ou-prod-clinical", Name: "clinical", Parent: "ou-root-prod0001", Accounts: []scopefake.Account{{ID: member2, Name: "member-2"}}},
+		},
+		Tags: map[string][]scopefake.Tag{
+			mgmt: {owner}, member1: {owner, {Key: "PHI", Value: "TRUE"}}, member2: {owner}, member3: {owner},
+		},
+		Agreements: []scopefake.Agreement{baa("AWS Organizations Business Associate Addendum", mgmt, "arn:aws:organizations::123456789012:organization/o-exampleorgid")},
 	}
-	o.ceGroups = [][]any{
-		{usage("Amazon Simple Storage Service", mgmt, "1.25"), usage("Tax", mgmt, "0.2"), usage("AWS Cost Explorer", mgmt, "0.04"),
-			usage("Amazon Simple Storage Service", member1, "20.5"), usage("EC2 - Other", member1, "3.333"), usage("Amazon Lightsail", member1, "5")},
-		{usage("Amazon Simple Storage Service", member1, "0.5"), usage("AWS Support (Business)", member2, "100"), usage("AmazonCloudWatch", member2, "2"),
-			usage("Amazon Lightsail", member3, "7"), usage("Amazon Elastic Compute Cloud - Compute", "999999999999", "9")},
-	}
-	// Cost Explorer: kumo ignores GroupBy and answers every query with one
-	// SERVICE key per group. Stubbed with the documented shape for SERVICE +
-	// LINKED_ACCOUNT, two pages, two months.
-	tr.Stub("ce:GetCostAndUsage", func(r *http.Request, b []byte) *http.Response {
-		count("ce:GetCostAndUsage")
-		in := body(b)
-		gb, _ := in["GroupBy"].([]any)
-		if len(gb) != 2 || in["Granularity"] != "MONTHLY" {
-			return collectortest.ErrorResponse("ce:GetCostAndUsage", 400, "ValidationException", "unexpected query")
-		}
-		page, next := 0, "page-2"
-		if in["NextPageToken"] == "page-2" {
-			page, next = 1, ""
-		}
-		out := map[string]any{
-			"GroupDefinitions": gb, "DimensionValueAttributes": []any{},
-			"ResultsByTime": []any{
-				map[string]any{"TimePeriod": map[string]string{"Start": "2026-10-01", "End": "2026-11-01"}, "Total": map[string]any{}, "Groups": o.ceGroups[page], "Estimated": false},
-				map[string]any{"TimePeriod": map[string]string{"Start": "2026-11-01", "End": "2026-11-30"}, "Total": map[string]any{}, "Groups": o.ceGroups[page][:1], "Estimated": true},
-			},
-		}
-		if next != "" {
-			out["NextPageToken"] = next
-		}
-		return collectortest.JSONResponse(out)
-	})
-	// Organizations policies, targets, OU tree and tags: kumo does not
-	// implement them (or not for stubbed OUs). Stubbed with the documented
-	// shapes of the Organizations API reference.
-	tr.Stub("organizations:ListPolicies", func(r *http.Request, b []byte) *http.Response {
-		count("organizations:ListPolicies")
-		if body(b)["Filter"] != "SERVICE_CONTROL_POLICY" {
-			return collectortest.ErrorResponse("organizations:ListPolicies", 400, "InvalidInputException", "Filter")
-		}
-		return collectortest.JSONResponse(map[string]any{"Policies": []any{
-			map[string]any{"Id": "p-FullAWSAccess", "Arn": "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess", "Name": "FullAWSAccess", "Description": "Allows access to every operation", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": true},
-			map[string]any{"Id": hipaaSCP, "Arn": "arn:aws:organizations::123456789012:policy/o-exampleorgid/service_control_policy/" + hipaaSCP, "Name": "hipaa-eligible-only", "Description": "Deny services outside the BAA", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false},
-		}})
-	})
-	hipaa := hipaaSCPContent(t)
-	tr.Stub("organizations:DescribePolicy", func(r *http.Request, b []byte) *http.Response {
-		count("organizations:DescribePolicy")
-		id, _ := body(b)["PolicyId"].(string)
-		content := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
-		if id == hipaaSCP {
-			content = hipaa
-		}
-		return collectortest.JSONResponse(map[string]any{"Policy": map[string]any{
-			"PolicySummary": map[string]any{"Id": id, "Type": "SERVICE_CONTROL_POLICY"}, "Content": content}})
-	})
-	tr.Stub("organizations:ListTargetsForPolicy", func(r *http.Request, b []byte) *http.Response {
-		count("organizations:ListTargetsForPolicy")
-		if body(b)["PolicyId"] == hipaaSCP {
-			return collectortest.JSONResponse(map[string]any{"Targets": []any{
-				map[string]any{"TargetId": "ou-root-prod0001", "Arn": "arn:aws:organizations::123456789012:ou/o-exampleorgid/ou-root-prod0001", "Name": "prod", "Type": "ORGANIZATIONAL_UNIT"},
-				map[string]any{"TargetId": member1, "Arn": "arn:aws:organizations::123456789012:account/o-exampleorgid/" + member1, "Name": "member-1", "Type": "ACCOUNT"},
-			}})
-		}
-		return collectortest.JSONResponse(map[string]any{"Targets": []any{
-			map[string]any{"TargetId": "r-root", "Arn": "arn:aws:organizations::123456789012:root/o-exampleorgid/r-root", "Name": "Root", "Type": "ROOT"}}})
-	})
-	tr.Stub("organizations:ListAccountsForParent", func(r *http.Request, b []byte) *http.Response {
-		count("organizations:ListAccountsForParent")
-		accts := []any{}
-		if body(b)["ParentId"] == "ou-prod-clinical" {
-			accts = append(accts, map[string]any{"Id": member2, "Arn": "arn:aws:organizations::123456789012:account/o-exampleorgid/" + member2, "Name": "member-2", "Email": "m2@example.com", "Status": "ACTIVE", "State": "ACTIVE", "JoinedMethod": "CREATED", "JoinedTimestamp": 1.7e9})
-		}
-		return collectortest.JSONResponse(map[string]any{"Accounts": accts})
-	})
-	tr.Stub("organizations:ListOrganizationalUnitsForParent", func(r *http.Request, b []byte) *http.Response {
-		count("organizations:ListOrganizationalUnitsForParent")
-		ous := []any{}
-		if body(b)["ParentId"] == "ou-root-prod0001" {
-			ous = append(ous, map[string]any{"Id": "ou-prod-clinical", "Arn": "arn:aws:organizations::123456789012:ou/o-exampleorgid/ou-prod-clinical", "Name": "clinical"})
-		}
-		return collectortest.JSONResponse(map[string]any{"OrganizationalUnits": ous})
-	})
-	tr.Stub("organizations:ListTagsForResource", func(r *http.Request, b []byte) *http.Response {
-		count("organizations:ListTagsForResource")
-		tags := []any{map[string]string{"Key": "owner", "Value": "platform"}}
-		if body(b)["ResourceId"] == member1 {
-			tags = append(tags, map[string]string{"Key": "PHI", "Value": "TRUE"})
-		}
-		return collectortest.JSONResponse(map[string]any{"Tags": tags})
-	})
-	stubArtifact(tr, agreement("AWS Organizations Business Associate Addendum", mgmt, "arn:aws:organizations::123456789012:organization/o-exampleorgid"))
+	o.model.Install(o.e.Transport)
 	return o
 }
 
@@ -595,7 +498,7 @@ func TestFaults(t *testing.T) {
 			name: "artifact denied",
 			stub: func(tr *collectortest.Transport) {
 				tr.Stub("artifact:ListCustomerAgreements", func(*http.Request, []byte) *http.Response {
-					return jsonError(403, "AccessDeniedException", "User is not authorized to perform: artifact:ListCustomerAgreements")
+					return scopefake.ArtifactError(403, "AccessDeniedException", "User is not authorized to perform: artifact:ListCustomerAgreements")
 				})
 			},
 			check: func(t *testing.T, res *result) {
@@ -614,9 +517,9 @@ func TestFaults(t *testing.T) {
 					mu.Lock()
 					defer mu.Unlock()
 					if n++; n <= 2 {
-						return jsonError(429, "ThrottlingException", "Rate exceeded")
+						return scopefake.ArtifactError(429, "ThrottlingException", "Rate exceeded")
 					}
-					return collectortest.JSONResponse(map[string]any{"customerAgreements": []any{agreement("AWS Business Associate Addendum", mgmt, "")}})
+					return collectortest.JSONResponse(map[string]any{"customerAgreements": []any{baa("AWS Business Associate Addendum", mgmt, "").Item()}})
 				})
 			},
 			check: func(t *testing.T, res *result) {
@@ -641,7 +544,7 @@ func TestFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := collectortest.NewEmulator(t)
-			stubArtifact(e.Transport, agreement("AWS Business Associate Addendum", mgmt, ""))
+			stubArtifact(e.Transport, baa("AWS Business Associate Addendum", mgmt, ""))
 			tc.stub(e.Transport)
 			tc.check(t, collect(t, context.Background(), newRequest(e, "")))
 		})
@@ -710,9 +613,9 @@ func TestArtifactPagination(t *testing.T) {
 		tokens = append(tokens, tok)
 		mu.Unlock()
 		if tok == "" {
-			return collectortest.JSONResponse(map[string]any{"customerAgreements": []any{agreement("AWS Customer Agreement", mgmt, "")}, "nextToken": "t2"})
+			return collectortest.JSONResponse(map[string]any{"customerAgreements": []any{baa("AWS Customer Agreement", mgmt, "").Item()}, "nextToken": "t2"})
 		}
-		a := agreement("AWS Business Associate Addendum", mgmt, "")
+		a := baa("AWS Business Associate Addendum", mgmt, "").Item()
 		a["effectiveStart"] = 1705312800
 		return collectortest.JSONResponse(map[string]any{"customerAgreements": []any{a}})
 	})
