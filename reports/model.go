@@ -51,8 +51,12 @@ type Package struct {
 	Findings []Finding `json:"findings"`
 	// Exceptions is the exceptions register as applied, sorted by id.
 	Exceptions []Exception `json:"exceptions"`
+	// NotEvaluated lists the checks the collected evidence cannot decide.
+	NotEvaluated []NotEvaluated `json:"not_evaluated"`
 	// Evidence indexes every snapshot the results were computed from.
 	Evidence []EvidenceItem `json:"evidence"`
+	// Gaps lists the evidence that could not be seen.
+	Gaps []Gap `json:"gaps"`
 	// Changes is the change since the previous period.
 	Changes Changes `json:"changes"`
 
@@ -192,8 +196,13 @@ type Control struct {
 	// PreviousStatus is the status in the previous period, empty when there
 	// was none.
 	PreviousStatus ControlStatus `json:"previous_status,omitempty"`
-	// Checks lists the ids of the checks that cite this entry, sorted.
-	Checks []string `json:"checks"`
+	// Checks lists the checks that cite this entry, sorted by id, with
+	// their results as seen from this entry (exceptions on the entry
+	// applied).
+	Checks []ControlCheck `json:"checks"`
+	// NotEvaluated lists the ids of checks citing this entry that the
+	// collected evidence cannot decide (see Package.NotEvaluated).
+	NotEvaluated []string `json:"not_evaluated"`
 	// Owners is the entry's row of the ownership matrix.
 	Owners Owners `json:"owners"`
 	// Exceptions lists the ids of exceptions that apply to this entry or its
@@ -201,6 +210,49 @@ type Control struct {
 	Exceptions []string `json:"exceptions"`
 	// ManualEvidence lists the documents attached to this entry.
 	ManualEvidence []Attachment `json:"manual_evidence"`
+}
+
+// ControlCheck is one check as it counts towards one catalog entry.
+type ControlCheck struct {
+	// ID is the check id; Package.Checks describes it.
+	ID string `json:"id"`
+	// Status aggregates its results for the entry: fail if any fails, else
+	// unknown, else excepted, else pass, else not_applicable.
+	Status ResultStatus `json:"status"`
+	// Counts counts its results for the entry.
+	Counts Counts `json:"counts"`
+	// FailedActions lists the API actions that made results unknown.
+	FailedActions []string `json:"failed_actions"`
+}
+
+// NotEvaluated is a check the collected evidence cannot decide. It is
+// listed, never silently dropped.
+type NotEvaluated struct {
+	// ID is the check id.
+	ID string `json:"id"`
+	// Title describes the check.
+	Title string `json:"title"`
+	// Citations lists the catalog entries it would support.
+	Citations []string `json:"citations"`
+	// Reason says why it cannot be decided.
+	Reason string `json:"reason"`
+}
+
+// Gap is evidence that could not be seen: a snapshot missing, errored or
+// partial.
+type Gap struct {
+	// Kind is the evidence kind.
+	Kind string `json:"kind"`
+	// AccountID is the account.
+	AccountID string `json:"account_id"`
+	// Region is the region or "global".
+	Region string `json:"region"`
+	// State is missing, error or partial.
+	State string `json:"state"`
+	// FailedActions lists the failed API actions with their error codes.
+	FailedActions []string `json:"failed_actions"`
+	// Evidence is the snapshot's digest, empty when missing.
+	Evidence string `json:"evidence,omitempty"`
 }
 
 // Owners is one row of the ownership matrix.
@@ -244,8 +296,8 @@ type Check struct {
 	Title string `json:"title"`
 	// Severity is the check's severity (e.g. high, medium, low).
 	Severity string `json:"severity,omitempty"`
-	// Evidence is the snapshot kind it reads.
-	Evidence string `json:"evidence"`
+	// Evidence lists the snapshot kinds it reads.
+	Evidence []string `json:"evidence"`
 	// Citations lists the catalog entries it supports.
 	Citations []string `json:"citations"`
 	// Remediation says how to fix a failure.
@@ -303,8 +355,11 @@ type Finding struct {
 	Citations []string `json:"citations"`
 	// Evidence lists the digests of the snapshots the result was computed from.
 	Evidence []string `json:"evidence"`
-	// Detail says what was seen (for unknown: the API action that failed).
+	// Detail says what was seen, in one sentence.
 	Detail string `json:"detail,omitempty"`
+	// FailedActions names the API actions whose failure made an unknown
+	// result unknown.
+	FailedActions []string `json:"failed_actions,omitempty"`
 	// ExceptionID names the exception that covers the result, when excepted.
 	ExceptionID string `json:"exception_id,omitempty"`
 }
@@ -333,6 +388,8 @@ type Exception struct {
 	Control string `json:"control,omitempty"`
 	// Accounts limits it to these accounts; empty means all.
 	Accounts []string `json:"accounts"`
+	// Regions limits it to these regions; empty means all.
+	Regions []string `json:"regions"`
 	// Resources limits it to these resources; empty means all.
 	Resources []string `json:"resources"`
 	// Justification says why the risk is accepted.
@@ -347,6 +404,8 @@ type Exception struct {
 	State ExceptionState `json:"state"`
 	// Matched counts the results it covers.
 	Matched int `json:"matched"`
+	// Flag explains an expired or unmatched exception.
+	Flag string `json:"flag,omitempty"`
 }
 
 // EvidenceItem is one snapshot in the evidence index.
@@ -365,8 +424,8 @@ type EvidenceItem struct {
 	CollectedAt time.Time `json:"collected_at"`
 	// Status is ok, partial or error.
 	Status string `json:"status"`
-	// Errors counts the failed calls it records.
-	Errors int `json:"errors"`
+	// FailedActions lists the API actions that failed while collecting it.
+	FailedActions []string `json:"failed_actions"`
 	// Path is its path in the bundle or locker.
 	Path string `json:"path"`
 }

@@ -557,31 +557,47 @@ func (d *doc) control(c *reports.Control) error {
 		d.small("No automated check supports this entry; its status rests on the ownership matrix and the documents attached as manual evidence.")
 	} else {
 		d.minor("Automated checks", 22)
-		d.table([]column{{title: "Check", width: 30, mono: true}, {title: "Title", width: 35}, {title: "Pass", width: 7, align: "R"},
+		d.table([]column{{title: "Check", width: 27, mono: true}, {title: "Title", width: 30}, {title: "Result", width: 9}, {title: "Pass", width: 7, align: "R"},
 			{title: "Fail", width: 7, align: "R"}, {title: "Unknown", width: 8.5, align: "R"}, {title: "N/A", width: 5.5, align: "R"}, {title: "Excepted", width: 9, align: "R"}},
 			func(yield func([]cell) bool) {
-				for _, id := range c.Checks {
-					ch := p.Check(id)
-					if ch == nil {
-						ch = &reports.Check{ID: id, Title: "(check not in the package)"}
+				for _, cc := range c.Checks {
+					title := "(check not in the package)"
+					if ch := p.Check(cc.ID); ch != nil {
+						title = ch.Title
 					}
-					fail := plain(reports.FormatInt(ch.Counts.Fail))
-					if ch.Counts.Fail > 0 {
+					if len(cc.FailedActions) > 0 {
+						title += " (failed: " + strings.Join(cc.FailedActions, ", ") + ")"
+					}
+					fail := plain(reports.FormatInt(cc.Counts.Fail))
+					if cc.Counts.Fail > 0 {
 						fail = cell{text: fail.text, ink: &alertInk, bold: true}
 					}
-					if !yield([]cell{plain(ch.ID), plain(ch.Title), plain(reports.FormatInt(ch.Counts.Pass)), fail,
-						plain(reports.FormatInt(ch.Counts.Unknown)), plain(reports.FormatInt(ch.Counts.NotApplicable)), plain(reports.FormatInt(ch.Counts.Excepted))}) {
+					if !yield([]cell{plain(cc.ID), plain(title), resultCell(cc.Status), plain(reports.FormatInt(cc.Counts.Pass)), fail,
+						plain(reports.FormatInt(cc.Counts.Unknown)), plain(reports.FormatInt(cc.Counts.NotApplicable)), plain(reports.FormatInt(cc.Counts.Excepted))}) {
 						return
 					}
 				}
 			})
 	}
+	if len(c.NotEvaluated) > 0 {
+		var parts []string
+		for _, id := range c.NotEvaluated {
+			part := id
+			for _, ne := range p.NotEvaluated {
+				if ne.ID == id && ne.Reason != "" {
+					part += " (" + ne.Reason + ")"
+				}
+			}
+			parts = append(parts, part)
+		}
+		d.small("Not evaluated, because the collected evidence cannot decide them: " + strings.Join(parts, "; ") + ".")
+	}
 
 	// Every resource that did not pass, the first InlineLimit per check here.
 	var withOpen []string
-	for _, id := range c.Checks {
-		if len(d.r.open[id]) > 0 {
-			withOpen = append(withOpen, id)
+	for _, cc := range c.Checks {
+		if len(d.r.open[cc.ID]) > 0 {
+			withOpen = append(withOpen, cc.ID)
 		}
 	}
 	if len(withOpen) > 0 {
@@ -845,13 +861,42 @@ func (d *doc) evidence() error {
 			for _, e := range p.Evidence {
 				st := plain(e.Status)
 				if e.Status != "ok" {
-					st = cell{text: fmt.Sprintf("%s (%d %s)", e.Status, e.Errors, plural(e.Errors, "error", "errors")), ink: &alertInk, fill: &alertFill, bold: true}
+					st = cell{text: e.Status, ink: &alertInk, fill: &alertFill, bold: true}
+					if len(e.FailedActions) > 0 {
+						st.text += ": " + strings.Join(e.FailedActions, ", ")
+					}
 				}
 				if !yield([]cell{plain(e.Kind), plain(e.AccountID), plain(e.Region), plain(stamp(e.CollectedAt)), st, plain(e.Digest)}) {
 					return
 				}
 			}
 		})
+	if len(p.Gaps) > 0 {
+		d.subheading("", fmt.Sprintf("Evidence gaps (%d)", len(p.Gaps)), 20)
+		d.small("Evidence that could not be seen. Every result that depends on it is unknown; none is counted as a pass.")
+		d.table([]column{{title: "Evidence kind", width: 40}, {title: "Account", width: 19, mono: true}, {title: "Region", width: 16},
+			{title: "State", width: 14}, {title: "Failed calls", width: 69}, {title: "Snapshot", width: 46, mono: true}},
+			func(yield func([]cell) bool) {
+				for _, g := range p.Gaps {
+					st := cell{text: g.State, ink: &alertInk, fill: &alertFill, bold: true}
+					if !yield([]cell{plain(g.Kind), plain(g.AccountID), plain(g.Region), st, plain(orDash(strings.Join(g.FailedActions, ", "))), plain(orDash(g.Evidence))}) {
+						return
+					}
+				}
+			})
+	}
+	if len(p.NotEvaluated) > 0 {
+		d.subheading("", fmt.Sprintf("Checks not evaluated (%d)", len(p.NotEvaluated)), 20)
+		d.small("Checks of the public mappings that the collected evidence cannot decide. They are listed so that nothing is silently left out.")
+		d.table([]column{{title: "Check", width: 45, mono: true}, {title: "Title", width: 70}, {title: "Would support", width: 50}, {title: "Why not evaluated", width: 65}},
+			func(yield func([]cell) bool) {
+				for _, ne := range p.NotEvaluated {
+					if !yield([]cell{plain(ne.ID), plain(ne.Title), plain(strings.Join(ne.Citations, ", ")), plain(ne.Reason)}) {
+						return
+					}
+				}
+			})
+	}
 	return nil
 }
 

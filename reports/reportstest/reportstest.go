@@ -13,6 +13,7 @@ import (
 	"iter"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -135,7 +136,11 @@ func fixed(c check) []reports.Finding {
 	case "cloudtrail_enabled":
 		return []reports.Finding{
 			f(StagingAccount, "us-east-1", "arn:aws:cloudtrail:us-east-1:222222222222:trail/main", reports.Pass, "", ""),
-			f(LostAccount, "us-east-1", LostAccount, reports.ResultUnknown, "sts:AssumeRole: AccessDenied; no trail evidence for the account", ""),
+			func() reports.Finding {
+				r := f(LostAccount, "us-east-1", LostAccount, reports.ResultUnknown, "the account could not be reached; no trail evidence", "")
+				r.FailedActions = []string{"sts:AssumeRole"}
+				return r
+			}(),
 		}
 	case "iam_access_keys_rotated":
 		return []reports.Finding{
@@ -268,11 +273,23 @@ func New(opts Options) *reports.Package {
 		p.FindingSource = findings(cs, opts.Failing, opts.Passing)
 	}
 	for _, c := range cs {
-		p.Checks = append(p.Checks, c.Check)
+		ch := c.Check
+		ch.Evidence = []string{c.kind}
+		p.Checks = append(p.Checks, ch)
 	}
 	sort.Slice(p.Checks, func(i, j int) bool { return p.Checks[i].ID < p.Checks[j].ID })
 	p.Controls = controls(cs, !opts.NoPrevious)
 	p.Evidence = evidenceIndex(cs)
+	p.NotEvaluated = []reports.NotEvaluated{{ID: "cloudtrail_log_metric_filters_alarms",
+		Title:     "Metric filters and alarms on trail logs for console sign-in failures and root use",
+		Citations: []string{"164.308(a)(5)(ii)(C)", "164.308(a)(6)(ii)"}, Reason: "CloudWatch metric filters and alarms are not collected"}}
+	for _, e := range p.Evidence {
+		if e.Status != "ok" {
+			p.Gaps = append(p.Gaps, reports.Gap{Kind: e.Kind, AccountID: e.AccountID, Region: e.Region, State: e.Status,
+				FailedActions: []string{"sts:AssumeRole (AccessDenied)"}, Evidence: e.Digest})
+		}
+	}
+	p.Gaps = append(p.Gaps, reports.Gap{Kind: "aws.scope.services", AccountID: ProdAccount, Region: "global", State: "missing"})
 	if !opts.NoPrevious {
 		p.Changes = reports.Changes{PreviousPeriod: "2026-Q3", Items: []reports.Change{
 			{Kind: reports.ChangeLapsedException, Control: "164.312(b)", Detail: "EX-002 expired on 2026-09-30"},
@@ -309,7 +326,16 @@ func controls(cs []check, previous bool) []reports.Control {
 			Responsibility: "customer", EvidenceSources: []string{"hipaa-evidence"}}
 		var fail, unknown, excepted []string
 		for _, ch := range citedBy[c.ID] {
-			c.Checks = append(c.Checks, ch.ID)
+			cc := reports.ControlCheck{ID: ch.ID, Counts: ch.Counts, Status: reports.Pass}
+			switch {
+			case ch.Counts.Fail > 0:
+				cc.Status = reports.Fail
+			case ch.Counts.Unknown > 0:
+				cc.Status, cc.FailedActions = reports.ResultUnknown, []string{"sts:AssumeRole"}
+			case ch.Counts.Excepted > 0:
+				cc.Status = reports.Excepted
+			}
+			c.Checks = append(c.Checks, cc)
 			switch {
 			case ch.Counts.Fail > 0:
 				fail = append(fail, fmt.Sprintf("%s failed for %s %s", ch.ID, reports.FormatInt(ch.Counts.Fail), plural(ch.Counts.Fail, "resource", "resources")))
@@ -319,7 +345,10 @@ func controls(cs []check, previous bool) []reports.Control {
 				excepted = append(excepted, ch.ID)
 			}
 		}
-		slices.Sort(c.Checks)
+		slices.SortFunc(c.Checks, func(a, b reports.ControlCheck) int { return strings.Compare(a.ID, b.ID) })
+		if c.ID == "164.308(a)(6)(ii)" || c.ID == "164.308(a)(5)(ii)(C)" {
+			c.NotEvaluated = []string{"cloudtrail_log_metric_filters_alarms"}
+		}
 		switch {
 		case len(fail) > 0:
 			c.Status, c.Reason = reports.NotMet, join(fail)
@@ -383,7 +412,7 @@ func evidenceIndex(cs []check) []reports.EvidenceItem {
 			item := reports.EvidenceItem{Digest: d, Kind: c.kind, Collector: collectorOf(c.kind), AccountID: acct, Region: c.region,
 				CollectedAt: time.Date(2027, 1, 4, 13, 50, len(out), 0, time.UTC), Status: "ok", Path: "objects/sha256/" + d[:2] + "/" + d + ".json"}
 			if acct == LostAccount {
-				item.Status, item.Errors = "error", 1
+				item.Status, item.FailedActions = "error", []string{"sts:AssumeRole"}
 			}
 			out = append(out, item)
 		}

@@ -224,8 +224,22 @@ func (b *book) summary() error {
 		{{Value: "checks evaluated", StyleID: b.label}, {Value: len(p.Checks), StyleID: b.label}},
 		{{Value: "results (Findings rows)", StyleID: b.label}, {Value: t.Total(), StyleID: b.label}},
 	}
-	if _, err := b.table(s, row+1, []header{{"Result status", 0}, {"results", 0}}, rows, false); err != nil {
+	next, err = b.table(s, row+1, []header{{"Result status", 0}, {"results", 0}}, rows, false)
+	if err != nil {
 		return err
+	}
+	if len(p.NotEvaluated) > 0 {
+		row = next + 1
+		if err := set(fmt.Sprintf("A%d", row), "Checks the collected evidence cannot decide (not evaluated)", b.bold); err != nil {
+			return err
+		}
+		rows = rows[:0]
+		for _, ne := range p.NotEvaluated {
+			rows = append(rows, []excelize.Cell{{Value: ne.ID}, {Value: ne.Title}, {Value: strings.Join(ne.Citations, ", ")}, {Value: ne.Reason}})
+		}
+		if _, err := b.table(s, row+1, []header{{"Check", 0}, {"Title", 0}, {"Would support", 0}, {"Why not evaluated", 0}}, rows, false); err != nil {
+			return err
+		}
 	}
 	if err := f.SetColWidth(s, "A", "A", 44); err != nil {
 		return err
@@ -248,14 +262,17 @@ func (b *book) controls() error {
 	var rows [][]excelize.Cell
 	for _, c := range p.Controls {
 		var n reports.Counts
-		for _, id := range c.Checks {
-			if ch := p.Check(id); ch != nil {
-				n.Pass += ch.Counts.Pass
-				n.Fail += ch.Counts.Fail
-				n.Unknown += ch.Counts.Unknown
-				n.NotApplicable += ch.Counts.NotApplicable
-				n.Excepted += ch.Counts.Excepted
-			}
+		var checks []string
+		for _, cc := range c.Checks {
+			n.Pass += cc.Counts.Pass
+			n.Fail += cc.Counts.Fail
+			n.Unknown += cc.Counts.Unknown
+			n.NotApplicable += cc.Counts.NotApplicable
+			n.Excepted += cc.Counts.Excepted
+			checks = append(checks, cc.ID+": "+string(cc.Status))
+		}
+		for _, id := range c.NotEvaluated {
+			checks = append(checks, id+": not evaluated")
 		}
 		prevStyle := 0
 		if c.PreviousStatus != "" {
@@ -274,7 +291,7 @@ func (b *book) controls() error {
 			{Value: c.Kind, StyleID: b.wrap}, {Value: c.Requirement, StyleID: b.wrap},
 			{Value: string(c.Status), StyleID: b.control[c.Status]}, {Value: c.Reason, StyleID: b.wrap},
 			{Value: string(c.PreviousStatus), StyleID: prevStyle},
-			{Value: strings.Join(c.Checks, "\n"), StyleID: b.wrap},
+			{Value: strings.Join(checks, "\n"), StyleID: b.wrap},
 			{Value: n.Pass}, {Value: n.Fail}, {Value: n.Unknown}, {Value: n.NotApplicable}, {Value: n.Excepted},
 			ownerCell(b, c.Owners.Build), ownerCell(b, c.Owners.Monitor), ownerCell(b, c.Owners.Exceptions), ownerCell(b, c.Owners.Responsibility),
 			{Value: strings.Join(c.Exceptions, ", "), StyleID: b.wrap},
@@ -379,7 +396,7 @@ func (b *book) findings() error {
 func (b *book) evidence() error {
 	p := b.p
 	cols := []header{{"Evidence kind", 32}, {"Collector", 12}, {"Account", 15}, {"Region", 14}, {"Collected (UTC)", 18},
-		{"Status", 10}, {"Failed calls", 11}, {"SHA-256", 68}, {"Path", 60}}
+		{"Status", 10}, {"Failed calls", 40}, {"SHA-256", 68}, {"Path", 60}}
 	return b.stream(SheetEvidence, cols, func(emit func([]excelize.Cell) error) error {
 		for _, e := range p.Evidence {
 			st := 0
@@ -388,7 +405,20 @@ func (b *book) evidence() error {
 			}
 			if err := emit([]excelize.Cell{
 				cell(e.Kind, 0), cell(e.Collector, 0), cell(e.AccountID, 0), cell(e.Region, 0), cell(utc(e.CollectedAt), b.datetime),
-				cell(e.Status, st), cell(e.Errors, 0), cell(e.Digest, b.mono), cell(e.Path, 0),
+				cell(e.Status, st), cell(strings.Join(e.FailedActions, ", "), 0), cell(e.Digest, b.mono), cell(e.Path, 0),
+			}); err != nil {
+				return err
+			}
+		}
+		// Evidence that was never collected has no snapshot; it still gets
+		// a row, so the sheet shows every gap.
+		for _, g := range p.Gaps {
+			if g.State != "missing" {
+				continue
+			}
+			if err := emit([]excelize.Cell{
+				cell(g.Kind, 0), {}, cell(g.AccountID, 0), cell(g.Region, 0), {},
+				cell(g.State, b.gap), cell(strings.Join(g.FailedActions, ", "), 0), {}, {},
 			}); err != nil {
 				return err
 			}

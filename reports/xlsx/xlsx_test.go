@@ -61,6 +61,9 @@ func dump(t *testing.T, f *excelize.File) string {
 		}
 		fmt.Fprintf(&b, "=== sheet %s ===\n", s)
 		for _, r := range rows {
+			for i := range r {
+				r[i] = strings.ReplaceAll(r[i], "\n", `\n`)
+			}
 			b.WriteString(strings.Join(r, "\t"))
 			b.WriteByte('\n')
 		}
