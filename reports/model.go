@@ -130,6 +130,10 @@ type Account struct {
 	Access string `json:"access"`
 	// Error is set when the account could not be reached.
 	Error string `json:"error,omitempty"`
+	// ServiceUsage says whether Cost Explorer showed the account's services
+	// in use: "visible", or "unknown" (never "none"); empty when no
+	// service-scope evidence was collected.
+	ServiceUsage string `json:"service_usage,omitempty"`
 }
 
 // Eligibility says whether a service is on the HIPAA-eligible list.

@@ -333,7 +333,7 @@ func (d *doc) scope() error {
 	}
 	d.blocks(text)
 	d.subheading("", fmt.Sprintf("Accounts (%d)", len(p.Scope.Accounts)), 15)
-	d.table([]column{{title: "Account", width: 14, mono: true}, {title: "Name", width: 20}, {title: "Access", width: 42}, {title: "Collection", width: 24}},
+	d.table([]column{{title: "Account", width: 14, mono: true}, {title: "Name", width: 18}, {title: "Access", width: 36}, {title: "Collection", width: 20}, {title: "Services in use", width: 12}},
 		func(yield func([]cell) bool) {
 			for _, a := range p.Scope.Accounts {
 				status := cell{text: "reached"}
@@ -341,7 +341,11 @@ func (d *doc) scope() error {
 					c := alertInk
 					status = cell{text: "not reached: " + a.Error, ink: &c, fill: &alertFill}
 				}
-				if !yield([]cell{plain(a.ID), plain(orDash(a.Name)), plain(a.Access), status}) {
+				usage := plain(orDash(a.ServiceUsage))
+				if a.ServiceUsage == "unknown" {
+					usage = cell{text: "unknown", ink: &alertInk, fill: &alertFill, bold: true}
+				}
+				if !yield([]cell{plain(a.ID), plain(orDash(a.Name)), plain(orDash(a.Access)), status, usage}) {
 					return
 				}
 			}

@@ -242,9 +242,10 @@ func New(opts Options) *reports.Package {
 		},
 		Scope: reports.Scope{
 			Accounts: []reports.Account{
-				{ID: ProdAccount, Name: "production", Access: "caller"},
-				{ID: StagingAccount, Name: "staging-日本", Access: "assume-role arn:aws:iam::222222222222:role/HipaaEvidenceAudit"},
-				{ID: LostAccount, Name: "sandbox", Access: "assume-role arn:aws:iam::333333333333:role/HipaaEvidenceAudit", Error: "sts:AssumeRole: AccessDenied"},
+				{ID: ProdAccount, Name: "production", Access: "caller", ServiceUsage: "visible"},
+				{ID: StagingAccount, Name: "staging-日本", Access: "assume-role arn:aws:iam::222222222222:role/HipaaEvidenceAudit", ServiceUsage: "visible"},
+				{ID: LostAccount, Name: "sandbox", Access: "assume-role arn:aws:iam::333333333333:role/HipaaEvidenceAudit", Error: "sts:AssumeRole: AccessDenied",
+					ServiceUsage: "unknown"},
 			},
 			Regions: []string{"eu-central-1", "us-east-1"},
 			Services: []reports.Service{

@@ -484,9 +484,13 @@ func (b *book) scope() error {
 		if a.Error != "" {
 			errCell.StyleID = b.gap
 		}
-		rows = append(rows, []excelize.Cell{{Value: a.ID, StyleID: b.wrap}, {Value: a.Name, StyleID: b.wrap}, {Value: a.Access, StyleID: b.wrap}, errCell})
+		usage := excelize.Cell{Value: a.ServiceUsage, StyleID: b.wrap}
+		if a.ServiceUsage == "unknown" {
+			usage.StyleID = b.gap
+		}
+		rows = append(rows, []excelize.Cell{{Value: a.ID, StyleID: b.wrap}, {Value: a.Name, StyleID: b.wrap}, {Value: a.Access, StyleID: b.wrap}, errCell, usage})
 	}
-	next, err := b.table(s, 2, []header{{"Account", 28}, {"Name", 24}, {"Access", 30}, {"Error", 40}}, rows, false)
+	next, err := b.table(s, 2, []header{{"Account", 28}, {"Name", 24}, {"Access", 30}, {"Error", 40}, {"Services in use", 44}}, rows, false)
 	if err != nil {
 		return err
 	}
