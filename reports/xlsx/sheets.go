@@ -370,29 +370,6 @@ func (b *book) stream(sheet string, cols []header, each func(emit func([]exceliz
 	return sw.Flush()
 }
 
-func (b *book) findings() error {
-	p := b.p
-	titles := map[string]reports.Check{}
-	for _, c := range p.Checks {
-		titles[c.ID] = c
-	}
-	cols := []header{{"Check", 30}, {"Check title", 40}, {"Severity", 10}, {"Status", 15}, {"Account", 15}, {"Region", 14},
-		{"Resource", 62}, {"Citations", 40}, {"Detail", 50}, {"Exception", 12}, {"Evidence (snapshot SHA-256)", 70}}
-	return b.stream(SheetFindings, cols, func(emit func([]excelize.Cell) error) error {
-		for r := range p.AllFindings() {
-			ch := titles[r.CheckID]
-			if err := emit([]excelize.Cell{
-				cell(r.CheckID, 0), cell(ch.Title, 0), cell(ch.Severity, 0), cell(string(r.Status), b.result[r.Status]),
-				cell(r.AccountID, 0), cell(r.Region, 0), cell(r.ResourceID, 0), cell(strings.Join(r.Citations, ", "), 0),
-				cell(r.Detail, 0), cell(r.ExceptionID, 0), cell(strings.Join(r.Evidence, " "), 0),
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func (b *book) evidence() error {
 	p := b.p
 	cols := []header{{"Evidence kind", 32}, {"Collector", 12}, {"Account", 15}, {"Region", 14}, {"Collected (UTC)", 18},

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -28,7 +29,9 @@ const (
 	SheetChanges    = "Changes"
 )
 
-// Sheets lists the sheet names in workbook order.
+// Sheets lists the sheet names in workbook order. Beyond Excel's row limit
+// (1,048,575 findings) the findings continue on "Findings 2", "Findings 3"
+// and so on, placed after Findings.
 var Sheets = []string{SheetSummary, SheetControls, SheetFindings, SheetEvidence, SheetOwnership, SheetExceptions, SheetScope, SheetChanges}
 
 // maxCell is the most characters Excel keeps in a cell.
@@ -54,6 +57,8 @@ type book struct {
 	p    *reports.Package
 	text *reports.Text
 	data *reports.TextData
+	// findingSheets are the sheets the findings are written to.
+	findingSheets []findingSheet
 
 	header, title, label, wrap, mono, date, datetime, gap, bold, note int
 	control                                                           map[reports.ControlStatus]int
@@ -62,9 +67,10 @@ type book struct {
 	eligibility                                                       map[reports.Eligibility]int
 }
 
-// Render writes p to w as a workbook. The Findings and Evidence sheets are
-// written with excelize's streaming writer, so memory stays flat however
-// many findings there are.
+// Render writes p to w as a workbook. Finding rows are written straight
+// into the output zip as they are read (see findings.go) and the Evidence
+// sheet with excelize's streaming writer, so memory stays flat however many
+// findings there are.
 func (Renderer) Render(ctx context.Context, w io.Writer, p *reports.Package, opts *reports.Options) error {
 	if opts == nil {
 		opts = &reports.Options{}
@@ -76,9 +82,17 @@ func (Renderer) Render(ctx context.Context, w io.Writer, p *reports.Package, opt
 			return err
 		}
 	}
+	n := 0
+	for range p.AllFindings() {
+		if n++; n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
 	f := excelize.NewFile()
 	defer f.Close()
-	b := &book{ctx: ctx, f: f, p: p, text: text, data: reports.NewTextData(p, opts.Files)}
+	b := &book{ctx: ctx, f: f, p: p, text: text, data: reports.NewTextData(p, opts.Files), findingSheets: planFindings(n)}
 	if err := b.setup(); err != nil {
 		return fmt.Errorf("set up workbook: %w", err)
 	}
@@ -88,7 +102,7 @@ func (Renderer) Render(ctx context.Context, w io.Writer, p *reports.Package, opt
 	}{
 		{SheetSummary, b.summary},
 		{SheetControls, b.controls},
-		{SheetFindings, b.findings},
+		{SheetFindings, b.findingPlaceholders},
 		{SheetEvidence, b.evidence},
 		{SheetOwnership, b.ownership},
 		{SheetExceptions, b.exceptions},
@@ -113,7 +127,11 @@ func (Renderer) Render(ctx context.Context, w io.Writer, p *reports.Package, opt
 	}); err != nil {
 		return fmt.Errorf("set workbook properties: %w", err)
 	}
-	if _, err := f.WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	if err := b.finish(buf.Bytes(), w); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
@@ -121,7 +139,12 @@ func (Renderer) Render(ctx context.Context, w io.Writer, p *reports.Package, opt
 
 func (b *book) setup() error {
 	f := b.f
-	for i, name := range Sheets {
+	names := []string{SheetSummary, SheetControls}
+	for _, s := range b.findingSheets {
+		names = append(names, s.name)
+	}
+	names = append(names, Sheets[3:]...)
+	for i, name := range names {
 		if i == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err

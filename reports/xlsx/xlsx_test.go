@@ -129,7 +129,7 @@ func TestStructure(t *testing.T) {
 				filters[d.Scope] = d.RefersTo
 			}
 		}
-		want := fmt.Sprintf("'Findings'!$A$1:$K$%d", p.TotalCounts().Total()+1)
+		want := fmt.Sprintf("'Findings'!$A$1:$L$%d", p.TotalCounts().Total()+1)
 		if got := filters[SheetFindings]; got != want {
 			t.Errorf("Findings autofilter = %q, want %q", got, want)
 		}
@@ -276,8 +276,57 @@ print(len(wb["Summary"]._charts))
 		t.Fatalf("openpyxl: %v\n%s", err, out)
 	}
 	n := p.TotalCounts().Total() + 1
-	want := fmt.Sprintf("%s\n%d A1:K%d A2\nTrue\n2\n", strings.Join(Sheets, ","), n, n)
+	want := fmt.Sprintf("%s\n%d A1:L%d A2\nTrue\n2\n", strings.Join(Sheets, ","), n, n)
 	if string(out) != want {
 		t.Fatalf("openpyxl says:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+func TestFindingsContinueOnMoreSheets(t *testing.T) {
+	old := maxRowsPerSheet
+	maxRowsPerSheet = 20
+	t.Cleanup(func() { maxRowsPerSheet = old })
+	p := reportstest.New(reportstest.Options{Failing: 30, Passing: 14, Stream: true})
+	total := p.TotalCounts().Total() // 44 generated + 6 fixed = 50
+	f := open(t, render(t, p))
+	want := []string{SheetSummary, SheetControls, "Findings", "Findings 2", "Findings 3", SheetEvidence, SheetOwnership, SheetExceptions, SheetScope, SheetChanges}
+	if got := f.GetSheetList(); !slices.Equal(got, want) {
+		t.Fatalf("sheets = %v, want %v", got, want)
+	}
+	var resources []string
+	for _, s := range []string{"Findings", "Findings 2", "Findings 3"} {
+		rows, err := f.GetRows(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows[0][0] != "Check" {
+			t.Errorf("%s has no header row", s)
+		}
+		if len(rows)-1 > 20 {
+			t.Errorf("%s holds %d rows, more than the limit", s, len(rows)-1)
+		}
+		for _, r := range rows[1:] {
+			resources = append(resources, r[6])
+		}
+	}
+	if len(resources) != total {
+		t.Fatalf("%d finding rows over the sheets, want %d", len(resources), total)
+	}
+	i := 0
+	for fd := range p.AllFindings() {
+		if resources[i] != fd.ResourceID {
+			t.Fatalf("row %d holds %s, want %s (order lost across sheets)", i, resources[i], fd.ResourceID)
+		}
+		i++
+	}
+}
+
+func TestAppendRowEscapes(t *testing.T) {
+	got := string(appendRow(nil, 7, []excelize.Cell{{Value: "a<b & c>d"}, {Value: ""}, {Value: " lead", StyleID: 3}, {Value: "x\r\ny"}}))
+	want := `<row r="7"><c r="A7" t="inlineStr"><is><t>a&lt;b &amp; c&gt;d</t></is></c>` +
+		`<c r="C7" s="3" t="inlineStr"><is><t xml:space="preserve"> lead</t></is></c>` +
+		`<c r="D7" t="inlineStr"><is><t>x&#xD;` + "\n" + `y</t></is></c></row>`
+	if got != want {
+		t.Fatalf("appendRow =\n%s\nwant\n%s", got, want)
 	}
 }
