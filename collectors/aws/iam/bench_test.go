@@ -14,6 +14,7 @@ import (
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	collaws "github.com/hipaa-evidence/hipaa-evidence/collectors/aws"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iam/iamfake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
@@ -24,64 +25,64 @@ import (
 // password, of whom half have a virtual MFA device and one a hardware token;
 // users have 0, 1 or 2 access keys; every user and role has a policy
 // attached; some have inline policies.
-func bigModel(nUsers, nRoles, nPolicies int) *fakeIAM {
-	m := &fakeIAM{
-		reportTime: time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC),
-		rootMFA:    MFAVirtual,
-		saml:       []string{"corp-idp"},
-		oidc:       []string{"https://token.actions.githubusercontent.com"},
+func bigModel(nUsers, nRoles, nPolicies int) *iamfake.Account {
+	m := &iamfake.Account{
+		ReportTime:    time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC),
+		RootMFA:       MFAVirtual,
+		SAMLProviders: []string{"corp-idp"},
+		OIDCProviders: []string{"https://token.actions.githubusercontent.com"},
 	}
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 10; i++ {
-		m.groups = append(m.groups, &fakeGroup{
-			name: fmt.Sprintf("group-%d", i), created: created,
-			awsAttached: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
-			inline:      map[string]string{"deny-delete": `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}}`},
+		m.Groups = append(m.Groups, &iamfake.Group{
+			Name: fmt.Sprintf("group-%d", i), Created: created,
+			AWSAttached: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+			Inline:      map[string]string{"deny-delete": `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}}`},
 		})
 	}
 	for i := 0; i < nPolicies; i++ {
-		m.policies = append(m.policies, &fakePolicy{
-			name: fmt.Sprintf("policy-%03d", i),
-			doc:  fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"S%d","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::bucket-%d/*"}]}`, i, i),
+		m.Policies = append(m.Policies, &iamfake.Policy{
+			Name:     fmt.Sprintf("policy-%03d", i),
+			Document: fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"S%d","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::bucket-%d/*"}]}`, i, i),
 		})
 	}
 	for i := 0; i < nUsers; i++ {
-		u := &fakeUser{
-			name:   fmt.Sprintf("user-%04d", i),
-			keys:   i % 3,
-			groups: []string{fmt.Sprintf("group-%d", i%10)},
+		u := &iamfake.User{
+			Name:   fmt.Sprintf("user-%04d", i),
+			Keys:   i % 3,
+			Groups: []string{fmt.Sprintf("group-%d", i%10)},
 		}
 		if nPolicies > 0 {
-			u.attached = []string{fmt.Sprintf("policy-%03d", i%nPolicies)}
+			u.Attached = []string{fmt.Sprintf("policy-%03d", i%nPolicies)}
 		}
 		if i%10 < 7 {
-			u.password = true
+			u.Password = true
 			switch {
 			case i == 1:
-				u.mfa = MFAHardware
+				u.MFA = MFAHardware
 			case i%2 == 0:
-				u.mfa = MFAVirtual
+				u.MFA = MFAVirtual
 			}
 		}
 		if i%25 == 0 {
-			u.inline = map[string]string{"extra": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}}`}
+			u.Inline = map[string]string{"extra": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}}`}
 		}
-		m.users = append(m.users, u)
+		m.Users = append(m.Users, u)
 	}
 	for i := 0; i < nRoles; i++ {
-		r := &fakeRole{name: fmt.Sprintf("role-%03d", i)}
+		r := &iamfake.Role{Name: fmt.Sprintf("role-%03d", i)}
 		if i%2 == 0 {
-			r.trust = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}`
+			r.Trust = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}`
 		} else {
-			r.trust = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}}`
+			r.Trust = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}}`
 		}
 		if nPolicies > 0 {
-			r.attached = []string{fmt.Sprintf("policy-%03d", i%nPolicies)}
+			r.Attached = []string{fmt.Sprintf("policy-%03d", i%nPolicies)}
 		}
 		if i%3 == 0 {
-			r.inline = map[string]string{"logs": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}}`}
+			r.Inline = map[string]string{"logs": `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}}`}
 		}
-		m.roles = append(m.roles, r)
+		m.Roles = append(m.Roles, r)
 	}
 	return m
 }
@@ -93,10 +94,10 @@ func bigModel(nUsers, nRoles, nPolicies int) *fakeIAM {
 // GetCredentialReport), the password policy, the account summary, the pages
 // of ListVirtualMFADevices, ListSAMLProviders, ListOpenIDConnectProviders and
 // one GetOpenIDConnectProvider per OIDC provider.
-func bulkMinimum(m *fakeIAM, pageSize int) int {
+func bulkMinimum(m *iamfake.Account, pageSize int) int {
 	pages := func(n int) int { return max(1, (n+pageSize-1)/pageSize) }
-	entities := len(m.users) + len(m.groups) + len(m.roles) + len(m.policies)
-	return pages(entities) + 2 + 1 + 1 + pages(m.virtualCount()) + 1 + 1 + len(m.oidc)
+	entities := len(m.Users) + len(m.Groups) + len(m.Roles) + len(m.Policies)
+	return pages(entities) + 2 + 1 + 1 + pages(m.VirtualMFADevices()) + 1 + 1 + len(m.OIDCProviders)
 }
 
 // TestBulkCallBudget proves the call count stays linear in pages, not in
@@ -209,7 +210,7 @@ var latencyOrg struct {
 func latencyOrganization(b *testing.B) (*collectortest.Organization, *collaws.Scope) {
 	b.Helper()
 	latencyOrg.once.Do(func() {
-		// Stays set if setup stops half-way (seed calls b.Fatal).
+		// Stays set if setup stops half-way.
 		latencyOrg.err = errors.New("the organization's setup did not finish")
 		ctx := context.Background()
 		org, err := collectortest.StartOrganization(ctx, 20)
@@ -220,8 +221,11 @@ func latencyOrganization(b *testing.B) (*collectortest.Organization, *collaws.Sc
 		model := smallModel()
 		direct := org.Management.Config()
 		direct.HTTPClient, direct.APIOptions = &http.Client{Transport: directTransport}, nil
-		model.seed(b, direct)
-		model.install(org.Transport)
+		if err := model.Seed(ctx, direct); err != nil {
+			latencyOrg.err = err
+			return
+		}
+		model.Install(org.Transport)
 		latencyOrg.org = org
 		latencyOrg.scope, latencyOrg.err = collaws.ResolveScope(ctx, org.ManagementConfig(), collaws.Options{Organization: true, Accounts: org.MemberIDs()})
 	})

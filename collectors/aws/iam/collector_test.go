@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iam/iamfake"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
@@ -30,13 +31,19 @@ func testCollector() *Collector {
 
 // newAccount starts kumo, seeds model into it, installs the stubs for what
 // kumo lacks and forgets the seeding calls.
-func newAccount(t testing.TB, model *fakeIAM) *collectortest.Emulator {
+func newAccount(t testing.TB, model *iamfake.Account) *collectortest.Emulator {
 	t.Helper()
 	emu := collectortest.NewEmulator(t)
 	direct := directConfig(emu)
-	t.Cleanup(func() { model.teardown(t, direct) })
-	model.seed(t, direct)
-	model.install(emu.Transport)
+	t.Cleanup(func() {
+		if err := model.Teardown(context.Background(), direct); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := model.Seed(context.Background(), direct); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	model.Install(emu.Transport)
 	emu.Recorder.Reset()
 	emu.Transport.ResetCounts()
 	return emu
@@ -156,7 +163,7 @@ func TestCollectAccount(t *testing.T) {
 		if a.PasswordEnabled == nil || !*a.PasswordEnabled || a.MFAActive == nil || !*a.MFAActive || a.PasswordLastUsed == nil {
 			t.Errorf("alice row %+v", a)
 		}
-		if rep.GeneratedAt == nil || !rep.GeneratedAt.Equal(model.reportTime) {
+		if rep.GeneratedAt == nil || !rep.GeneratedAt.Equal(model.ReportTime) {
 			t.Errorf("generated_at %v", rep.GeneratedAt)
 		}
 	})
@@ -365,11 +372,8 @@ func TestThrottlingRecovers(t *testing.T) {
 }
 
 // stubOf returns the model's stub for op; nil passes the call to kumo.
-func stubOf(model *fakeIAM, op string) collectortest.Handler {
-	if h, ok := model.handlers()[op]; ok {
-		return wrap(h)
-	}
-	return nil
+func stubOf(model *iamfake.Account, op string) collectortest.Handler {
+	return model.Stubs()[op]
 }
 
 // TestAuthorizationDetailsFallback denies (and, separately, does not
@@ -391,7 +395,7 @@ func TestAuthorizationDetailsFallback(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			emu.Transport.Stub(actionAuthDetails, tc.stub)
-			defer model.install(emu.Transport)
+			defer model.Install(emu.Transport)
 			emu.Transport.ResetCounts()
 			per := collect(t, testCollector(), emu)
 			for _, k := range []string{KindUsers, KindGroups, KindRoles, KindPolicies} {
@@ -426,7 +430,7 @@ func TestAuthorizationDetailsFallback(t *testing.T) {
 
 func TestPasswordPolicyAbsent(t *testing.T) {
 	model := smallModel()
-	model.passwordPolicy = nil
+	model.PasswordPolicy = nil
 	emu := newAccount(t, model)
 	snaps := collect(t, testCollector(), emu)
 	wantStatus(t, snaps, KindPasswordPolicy, evidence.StatusOK)
@@ -440,7 +444,7 @@ func TestPasswordPolicyAbsent(t *testing.T) {
 
 func TestCredentialReportPolling(t *testing.T) {
 	model := smallModel()
-	model.reportPolls = 3
+	model.ReportPolls = 3
 	emu := newAccount(t, model)
 	snaps := collect(t, testCollector(), emu)
 	wantStatus(t, snaps, KindCredentialReport, evidence.StatusOK)
@@ -453,7 +457,7 @@ func TestCredentialReportPolling(t *testing.T) {
 // error naming IAM's code and users are read per user instead.
 func TestCredentialReportNeverReady(t *testing.T) {
 	model := smallModel()
-	model.reportPolls = 1 << 30
+	model.ReportPolls = 1 << 30
 	emu := newAccount(t, model)
 	emu.Transport.Stub("iam:GetCredentialReport", func(*http.Request, []byte) *http.Response {
 		return collectortest.ErrorResponse("iam:GetCredentialReport", 404, "ReportInProgress", "Report generation is in progress.")
@@ -483,7 +487,7 @@ func TestCredentialReportNeverReady(t *testing.T) {
 
 func TestUserNewerThanReport(t *testing.T) {
 	model := smallModel()
-	model.users[1].notInReport = true // bob
+	model.Users[1].NotInReport = true // bob
 	emu := newAccount(t, model)
 	snaps := collect(t, testCollector(), emu)
 	wantStatus(t, snaps, KindUsers, evidence.StatusOK)
@@ -504,7 +508,7 @@ func TestUserNewerThanReport(t *testing.T) {
 func TestErrorsAreBounded(t *testing.T) {
 	model := smallModel()
 	for i := 0; i < 20; i++ {
-		model.users = append(model.users, &fakeUser{name: "user" + string(rune('a'+i))})
+		model.Users = append(model.Users, &iamfake.User{Name: "user" + string(rune('a'+i))})
 	}
 	emu := newAccount(t, model)
 	emu.Transport.Stub("iam:GetCredentialReport", collectortest.AccessDenied("iam:GetCredentialReport"))
@@ -539,7 +543,7 @@ func TestErrorsAreBounded(t *testing.T) {
 func TestMalformedPolicy(t *testing.T) {
 	model := smallModel()
 	emu := newAccount(t, model)
-	model.policies[2].badDetail = true
+	model.Policies[2].BadDetail = true
 	snaps := collect(t, testCollector(), emu)
 	wantStatus(t, snaps, KindPolicies, evidence.StatusPartial)
 	if !hasError(snaps[KindPolicies], actionAuthDetails, CodeMalformedPolicy) {
