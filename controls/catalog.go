@@ -34,6 +34,8 @@ type Catalog struct {
 	Source string
 	// SHA256 is the hex SHA-256 of the catalog file.
 	SHA256 string
+	// Data is the catalog file's bytes, kept for export.
+	Data []byte
 
 	byID map[string]*Entry
 }
@@ -137,7 +139,7 @@ func ParseCatalog(name string, b []byte) (*Catalog, error) {
 		return nil, errAt(name, root, "entries are required")
 	}
 	c := &Catalog{Name: f.Name, Citation: f.Citation, Version: f.Version, Sections: f.Sections,
-		Source: name, SHA256: evidence.Digest(b), byID: map[string]*Entry{}}
+		Source: name, SHA256: evidence.Digest(b), Data: append([]byte(nil), b...), byID: map[string]*Entry{}}
 	for i, fe := range f.Entries {
 		n := entriesNode.Content[i]
 		e := &Entry{ID: fe.ID, Section: fe.Section, Title: strings.TrimSpace(fe.Title), Safeguard: fe.Safeguard,

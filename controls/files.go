@@ -2,8 +2,10 @@ package controls
 
 import (
 	"bytes"
+
 	"encoding/json"
 	"fmt"
+	"gopkg.in/yaml.v3"
 	"path"
 	"sort"
 	"strings"
@@ -108,14 +110,20 @@ type evaluationFile struct {
 // ownership and exceptions files, attachment metadata, the previous
 // results and evaluation.json. Keys are slash paths; snapshots are not
 // included (the bundle carries them as evidence).
-func InputFiles(in *Inputs, catalogData, notEvaluatedData []byte) (map[string][]byte, error) {
+func InputFiles(in *Inputs) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	if catalogData != nil {
-		out[InputCatalog] = catalogData
+	if in.Catalog.Data != nil {
+		out[InputCatalog] = in.Catalog.Data
 	}
-	if notEvaluatedData != nil {
-		out[InputNotEvaluated] = notEvaluatedData
+	ne := notEvaluatedFile{SchemaVersion: 1, NotEvaluated: []notEvaluatedEntry{}}
+	for _, n := range in.NotEvaluated {
+		ne.NotEvaluated = append(ne.NotEvaluated, notEvaluatedEntry{ID: n.ID, Title: n.Title, Citations: n.Citations, Reason: n.Reason})
 	}
+	nb, err := yaml.Marshal(ne)
+	if err != nil {
+		return nil, fmt.Errorf("export not_evaluated.yaml: %w", err)
+	}
+	out[InputNotEvaluated] = nb
 	for _, f := range in.Checks.Files() {
 		out[path.Join(InputChecksDir, f.Name)] = f.Data
 	}

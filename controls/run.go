@@ -38,6 +38,10 @@ type LockerOptions struct {
 	Exceptions *Exceptions
 	// PinnedKey, when set, is the only key the run may be signed with.
 	PinnedKey *ecdsa.PublicKey
+	// Verified, when set, is the run already verified by the caller
+	// (locker.VerifyRun), e.g. to read its plugin records; its manifest is
+	// used and every snapshot is still read and verified again.
+	Verified *locker.VerifiedRun
 	// TrustedKeys are further keys accepted for attachments and previous
 	// results (e.g. the configured signing key); the run's own key is
 	// always accepted.
@@ -68,6 +72,9 @@ func LoadInputs(ctx context.Context, lk *locker.Locker, opts LockerOptions) (*In
 		}
 	}
 	runID := opts.RunID
+	if runID == "" && opts.Verified != nil {
+		runID = opts.Verified.Manifest.RunID
+	}
 	if runID == "" {
 		if opts.Period == "" {
 			return nil, fmt.Errorf("load evaluation inputs: %w: give a run id or a period", ErrNoRun)
@@ -81,9 +88,12 @@ func LoadInputs(ctx context.Context, lk *locker.Locker, opts LockerOptions) (*In
 		}
 		runID = id
 	}
-	vr, err := lk.VerifyRun(runID, opts.PinnedKey)
-	if err != nil {
-		return nil, fmt.Errorf("evidence failed verification, evaluation stopped: %w: %w", ErrTampered, err)
+	vr := opts.Verified
+	if vr == nil || vr.Manifest.RunID != runID {
+		var err error
+		if vr, err = lk.VerifyRun(runID, opts.PinnedKey); err != nil {
+			return nil, fmt.Errorf("evidence failed verification, evaluation stopped: %w: %w", ErrTampered, err)
+		}
 	}
 	m := vr.Manifest
 	in := &Inputs{Catalog: cat, Checks: opts.Checks, NotEvaluated: notEval, Ownership: opts.Ownership, Exceptions: opts.Exceptions,
@@ -255,8 +265,8 @@ type Outcome struct {
 	Data []byte
 	// Path is the results file under the locker's files/ directory.
 	Path string
-	// Inputs is what was evaluated, for export into a bundle with
-	// InputFiles.
+	// Inputs is what was evaluated; InputFiles(Inputs) gives the files a
+	// bundle carries to re-evaluate it.
 	Inputs *Inputs
 	// Summary counts results and control statuses.
 	Summary Summary

@@ -82,7 +82,10 @@ func decodeNode(file string, n *yaml.Node, v any) error {
 	return nil
 }
 
-var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+var (
+	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	nodeType        = reflect.TypeOf(yaml.Node{})
+)
 
 // knownFields walks n alongside type t and rejects mapping keys that t does
 // not declare.
@@ -93,7 +96,7 @@ func knownFields(file string, n *yaml.Node, t reflect.Type) error {
 	if n.Kind == yaml.AliasNode {
 		return knownFields(file, n.Alias, t)
 	}
-	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) || t == nodeType || t == reflect.PointerTo(nodeType) {
 		return nil
 	}
 	for t.Kind() == reflect.Pointer {

@@ -111,7 +111,11 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 completed with evidence gaps.`,
 // commands lists every subcommand.
 func (a *app) commands() []*cobra.Command {
 	return []*cobra.Command{
+		a.initCommand(),
 		a.collectCommand(),
+		a.evaluateCommand(),
+		a.attachCommand(),
+		a.controlsCommand(),
 		a.keysCommand(),
 		a.lockerCommand(),
 		a.iamPolicyCommand(),

@@ -44,7 +44,7 @@ See docs/writing-a-plugin.md.`,
 
 // pluginHost returns the host that launches plugins for this invocation.
 func (a *app) pluginHost() *plugins.Host {
-	return &plugins.Host{Logger: a.logger}
+	return &plugins.Host{Logger: a.logger, ValidateChecks: validatePluginChecks}
 }
 
 func (a *app) pluginsListCommand() *cobra.Command {
