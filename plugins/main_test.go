@@ -164,7 +164,7 @@ func servePlugin(mode string) {
 }
 
 // self returns the test binary's path and digest, to run it as a plugin.
-func self(t *testing.T) (string, string) {
+func self(t testing.TB) (string, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -177,7 +177,7 @@ func self(t *testing.T) (string, string) {
 	return exe, digestOf(t, exe)
 }
 
-func digestOf(t *testing.T, path string) string {
+func digestOf(t testing.TB, path string) string {
 	t.Helper()
 	d, err := plugins.FileDigest(path)
 	if err != nil {

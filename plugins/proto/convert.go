@@ -295,11 +295,13 @@ func snapshotFromWire(m *pb.Snapshot) (*evidence.Snapshot, error) {
 	if !json.Valid(payload) {
 		return nil, fmt.Errorf("%w: %s: payload is not JSON", ErrMalformed, m.GetKind())
 	}
+	// The message is decoded afresh for each Recv and never reused, so its
+	// slices are handed on without copying.
 	s := &evidence.Snapshot{
 		Kind:     m.GetKind(),
 		Status:   st,
-		APICalls: append([]string(nil), m.GetApiCalls()...),
-		Payload:  json.RawMessage(append([]byte(nil), payload...)),
+		APICalls: m.GetApiCalls(),
+		Payload:  json.RawMessage(payload),
 	}
 	for i, e := range m.GetErrors() {
 		if e.GetAction() == "" || e.GetCode() == "" {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
@@ -69,7 +70,8 @@ func (c *grpcClient) Collect(ctx context.Context, collector string, req *collect
 	if err != nil {
 		return fmt.Errorf("collect %s: %w", collector, err)
 	}
-	for n := 0; ; n++ {
+	n := 0
+	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -77,14 +79,58 @@ func (c *grpcClient) Collect(ctx context.Context, collector string, req *collect
 		if err != nil {
 			return fmt.Errorf("collect %s: %w", collector, err)
 		}
-		s, err := snapshotFromWire(msg.GetSnapshot())
-		if err != nil {
-			return fmt.Errorf("collect %s: snapshot %d: %w", collector, n, err)
+		if len(msg.GetSnapshots()) == 0 {
+			return fmt.Errorf("collect %s: %w: a message with no snapshots", collector, ErrMalformed)
 		}
-		if err := send(s); err != nil {
+		for _, m := range msg.GetSnapshots() {
+			s, err := snapshotFromWire(m)
+			if err != nil {
+				return fmt.Errorf("collect %s: snapshot %d: %w", collector, n, err)
+			}
+			if err := send(s); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+}
+
+// Batching of small snapshots on the plugin side: one gRPC message per
+// snapshot costs more than the snapshot when it is small.
+const (
+	// batchBytes bounds the encoded snapshots of one message; a snapshot
+	// larger than this travels alone.
+	batchBytes = 256 << 10
+	// batchCount bounds the snapshots of one message.
+	batchCount = 256
+)
+
+// batcher groups snapshots into CollectResponse messages.
+type batcher struct {
+	send  func(*pb.CollectResponse) error
+	batch []*pb.Snapshot
+	size  int
+}
+
+func (b *batcher) add(s *pb.Snapshot) error {
+	n := proto.Size(s)
+	if len(b.batch) > 0 && (b.size+n > batchBytes || len(b.batch) >= batchCount) {
+		if err := b.flush(); err != nil {
 			return err
 		}
 	}
+	b.batch = append(b.batch, s)
+	b.size += n
+	return nil
+}
+
+func (b *batcher) flush() error {
+	if len(b.batch) == 0 {
+		return nil
+	}
+	err := b.send(&pb.CollectResponse{Snapshots: b.batch})
+	b.batch, b.size = nil, 0
+	return err
 }
 
 // grpcServer exposes a Plugin as the collector service.
@@ -106,9 +152,13 @@ func (s *grpcServer) Collect(req *pb.CollectRequest, stream grpc.ServerStreaming
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
+	b := &batcher{send: stream.Send}
 	err = s.impl.Collect(stream.Context(), name, creq, func(snap *evidence.Snapshot) error {
-		return stream.Send(&pb.CollectResponse{Snapshot: snapshotToWire(snap)})
+		return b.add(snapshotToWire(snap))
 	})
+	if err == nil {
+		err = b.flush()
+	}
 	switch {
 	case err == nil:
 		return nil

@@ -652,11 +652,14 @@ func (x *Account) GetName() string {
 	return ""
 }
 
-// CollectResponse carries one snapshot.
+// CollectResponse carries snapshots, in order. A plugin may send one per
+// message or batch small ones; the host bounds the size of one message (by
+// default to a snapshot's payload limit plus 1 MiB), so a batch should stay
+// well under 1 MiB and a large snapshot should travel alone.
 type CollectResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The snapshot.
-	Snapshot      *Snapshot `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	// The snapshots; at least one.
+	Snapshots     []*Snapshot `protobuf:"bytes,1,rep,name=snapshots,proto3" json:"snapshots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -691,9 +694,9 @@ func (*CollectResponse) Descriptor() ([]byte, []int) {
 	return file_collector_proto_rawDescGZIP(), []int{7}
 }
 
-func (x *CollectResponse) GetSnapshot() *Snapshot {
+func (x *CollectResponse) GetSnapshots() []*Snapshot {
 	if x != nil {
-		return x.Snapshot
+		return x.Snapshots
 	}
 	return nil
 }
@@ -888,9 +891,9 @@ const file_collector_proto_rawDesc = "" +
 	"\x06region\x18\x03 \x01(\tR\x06region\"-\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"Q\n" +
-	"\x0fCollectResponse\x12>\n" +
-	"\bsnapshot\x18\x01 \x01(\v2\".hipaa_evidence.plugin.v1.SnapshotR\bsnapshot\"\xcc\x01\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"S\n" +
+	"\x0fCollectResponse\x12@\n" +
+	"\tsnapshots\x18\x01 \x03(\v2\".hipaa_evidence.plugin.v1.SnapshotR\tsnapshots\"\xcc\x01\n" +
 	"\bSnapshot\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x128\n" +
 	"\x06status\x18\x02 \x01(\x0e2 .hipaa_evidence.plugin.v1.StatusR\x06status\x12;\n" +
@@ -954,7 +957,7 @@ var file_collector_proto_depIdxs = []int32{
 	7,  // 5: hipaa_evidence.plugin.v1.CollectRequest.target:type_name -> hipaa_evidence.plugin.v1.Target
 	8,  // 6: hipaa_evidence.plugin.v1.CollectRequest.accounts:type_name -> hipaa_evidence.plugin.v1.Account
 	12, // 7: hipaa_evidence.plugin.v1.CollectRequest.now:type_name -> google.protobuf.Timestamp
-	10, // 8: hipaa_evidence.plugin.v1.CollectResponse.snapshot:type_name -> hipaa_evidence.plugin.v1.Snapshot
+	10, // 8: hipaa_evidence.plugin.v1.CollectResponse.snapshots:type_name -> hipaa_evidence.plugin.v1.Snapshot
 	1,  // 9: hipaa_evidence.plugin.v1.Snapshot.status:type_name -> hipaa_evidence.plugin.v1.Status
 	11, // 10: hipaa_evidence.plugin.v1.Snapshot.errors:type_name -> hipaa_evidence.plugin.v1.CallError
 	2,  // 11: hipaa_evidence.plugin.v1.Collector.Describe:input_type -> hipaa_evidence.plugin.v1.DescribeRequest
