@@ -12,4 +12,6 @@ var (
 	// ErrInvalidPackage means a Package breaks a rule of the model (a
 	// status outside the vocabulary, a finding of an unknown check).
 	ErrInvalidPackage = errors.New("invalid report package")
+	// ErrNoResults means the period has no evaluated results to report on.
+	ErrNoResults = errors.New("no evaluated results")
 )

@@ -119,6 +119,7 @@ func (a *app) commands() []*cobra.Command {
 		a.keysCommand(),
 		a.lockerCommand(),
 		a.iamPolicyCommand(),
+		a.reportCommand(),
 		a.verifyCommand(),
 		a.demoCommand(),
 		a.versionCommand(),

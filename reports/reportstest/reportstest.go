@@ -279,7 +279,7 @@ func New(opts Options) *reports.Package {
 		p.Checks = append(p.Checks, ch)
 	}
 	sort.Slice(p.Checks, func(i, j int) bool { return p.Checks[i].ID < p.Checks[j].ID })
-	p.Controls = controls(cs, !opts.NoPrevious)
+	p.Controls = catalogControls(cs, !opts.NoPrevious)
 	p.Evidence = evidenceIndex(cs)
 	p.NotEvaluated = []reports.NotEvaluated{{ID: "cloudtrail_log_metric_filters_alarms",
 		Title:     "Metric filters and alarms on trail logs for console sign-in failures and root use",
@@ -313,7 +313,7 @@ func New(opts Options) *reports.Package {
 	return p
 }
 
-func controls(cs []check, previous bool) []reports.Control {
+func catalogControls(cs []check, previous bool) []reports.Control {
 	citedBy := map[string][]check{}
 	for _, c := range cs {
 		for _, id := range c.Citations {
