@@ -184,3 +184,102 @@ func TestCollectWithPlugin(t *testing.T) {
 		t.Errorf("plugin records: %d, missing %v, %v", len(records), missing, err)
 	}
 }
+
+// TestPluginEndToEnd builds the example plugin, pins it, collects its
+// evidence, evaluates it with the checks the plugin shipped, and evaluates
+// the same run again after the plugin binary is gone.
+func TestPluginEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildExamplePlugin(t, dir)
+	stanza, stderr, code := runCLI(t, dir, "plugins", "pin", bin)
+	if code != 0 {
+		t.Fatalf("plugins pin: %s", stderr)
+	}
+	export, err := filepath.Abs(filepath.Join("..", "..", "plugins", "examples", "idp-mfa", "testdata", "users-export.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "hipaa-evidence.yaml"), "period: 2026-Q4\n"+stanza+
+		"collectors:\n  options:\n    example-idp-mfa:\n      export: "+export+"\n")
+	if _, stderr, code := runCLI(t, dir, "keys", "init"); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	if out, stderr, code := runCLI(t, dir, "collect", "--collectors", "example-idp-mfa"); code != 0 {
+		t.Fatalf("collect: exit %d\n%s%s", code, out, stderr)
+	}
+	// The AWS collectors did not run, so their checks are unknown: exit 3.
+	if out, stderr, code := runCLI(t, dir, "evaluate", "--out", "first.json"); code != exitGaps {
+		t.Fatalf("evaluate: exit %d\n%s%s", code, out, stderr)
+	}
+	var res struct {
+		Results []struct {
+			CheckID    string   `json:"check_id"`
+			ResourceID string   `json:"resource_id"`
+			Status     string   `json:"status"`
+			Evidence   []string `json:"evidence"`
+		} `json:"results"`
+		Controls []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+			Checks []struct {
+				CheckID string `json:"check_id"`
+			} `json:"checks"`
+		} `json:"controls"`
+	}
+	first, err := os.ReadFile(filepath.Join(dir, "first.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(first, &res); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"example_idp_active_users_mfa example-idp:example-health:user/00u1":              "pass",
+		"example_idp_active_users_mfa example-idp:example-health:user/00u4":              "fail",
+		"example_idp_active_users_mfa example-idp:example-health:user/00u5":              "not_applicable",
+		"example_idp_admins_phishing_resistant_mfa example-idp:example-health:user/00u1": "pass",
+		"example_idp_admins_phishing_resistant_mfa example-idp:example-health:user/00u3": "fail",
+	}
+	for _, r := range res.Results {
+		key := r.CheckID + " " + r.ResourceID
+		if w, ok := want[key]; ok {
+			if r.Status != w || len(r.Evidence) != 1 {
+				t.Errorf("%s: status %s evidence %v, want %s on one snapshot", key, r.Status, r.Evidence, w)
+			}
+			delete(want, key)
+		}
+	}
+	for key := range want {
+		t.Errorf("no result for %s", key)
+	}
+	cited := false
+	for _, c := range res.Controls {
+		if c.ID != "164.312(d)" {
+			continue
+		}
+		for _, ch := range c.Checks {
+			cited = cited || ch.CheckID == "example_idp_active_users_mfa"
+		}
+		if c.Status != "not_met" {
+			t.Errorf("164.312(d) is %s with a failing MFA check, want not_met", c.Status)
+		}
+	}
+	if !cited {
+		t.Error("164.312(d) does not list the plugin's check")
+	}
+
+	// Re-evaluation needs no plugin binary: the checks come from the locker.
+	if err := os.Remove(bin); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := runCLI(t, dir, "evaluate", "--out", "second.json"); code != exitGaps {
+		t.Fatalf("evaluate without the plugin binary: exit %d\n%s%s", code, out, stderr)
+	}
+	second, err := os.ReadFile(filepath.Join(dir, "second.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != string(second) {
+		t.Error("evaluating the same run again without the plugin binary gave different results")
+	}
+}

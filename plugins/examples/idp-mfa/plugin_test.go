@@ -16,6 +16,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
+	"github.com/hipaa-evidence/hipaa-evidence/controls"
 	"github.com/hipaa-evidence/hipaa-evidence/plugins"
 	"github.com/hipaa-evidence/hipaa-evidence/plugins/examples/idp-mfa/mfa"
 	"github.com/hipaa-evidence/hipaa-evidence/plugins/sdk"
@@ -152,5 +153,37 @@ func TestBuildPinCollect(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(records[0].Citations, ","), "164.312(d)") {
 		t.Errorf("record citations = %v", records[0].Citations)
+	}
+}
+
+// TestChecksLoad loads the plugin's checks with the same loader and
+// validation as the built-in checks, reading only the plugin's own kinds.
+func TestChecksLoad(t *testing.T) {
+	cat, err := controls.DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := sdk.Describe(plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := controls.NewCheckSet()
+	opts := controls.LoadOptions{Catalog: cat, KnownKinds: []string{mfa.Kind}}
+	for _, f := range d.Checks {
+		if err := set.Add(f.Name, f.Content, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for _, c := range set.Checks() {
+		ids = append(ids, c.ID)
+		cites := strings.Join(c.Citations, ",")
+		if !strings.Contains(cites, "164.312(d)") {
+			t.Errorf("check %s does not cite 164.312(d): %s", c.ID, cites)
+		}
+	}
+	want := "example_idp_active_users_mfa,example_idp_admins_phishing_resistant_mfa,example_idp_export_current"
+	if got := strings.Join(ids, ","); got != want {
+		t.Errorf("checks = %s, want %s", got, want)
 	}
 }
