@@ -22,6 +22,7 @@ type verifyFlags struct {
 	fingerprint string
 	tsaCA       string
 	asJSON      bool
+	reevaluate  bool
 }
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -47,10 +48,16 @@ func (a *app) verifyCommand() *cobra.Command {
 It names the first file that fails and exits 1. A bundle signed with a demo
 key verifies only with a loud DEMO KEY warning.
 
+With --reevaluate it then re-runs the bundled checks (checks/) with the
+bundled configuration (config/) on the bundled evidence, and compares the
+outcome with results/results.json: no difference proves the findings follow
+from the evidence; any difference is listed and verify exits 1.
+
 The same checks need only openssl and sha256sum: see README-VERIFY.txt in the
 bundle.`,
 		Example: `  hipaa-evidence verify hipaa-evidence-acme-2026-Q4.zip --fingerprint 3f1c...e9
-  hipaa-evidence verify bundle.zip --key acme-signing-key.pub --json`,
+  hipaa-evidence verify bundle.zip --key acme-signing-key.pub --json
+  hipaa-evidence verify bundle.zip --fingerprint 3f1c...e9 --reevaluate`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.verify(cmd, args[0], vf)
@@ -61,6 +68,7 @@ bundle.`,
 	f.StringVar(&vf.fingerprint, "fingerprint", "", "pin the signing key by fingerprint (hex SHA-256 of the DER public key)")
 	f.StringVar(&vf.tsaCA, "tsa-ca", "", "PEM root certificate(s) the timestamp authority must chain to")
 	f.BoolVar(&vf.asJSON, "json", false, "print the result as JSON")
+	f.BoolVar(&vf.reevaluate, "reevaluate", false, "re-run the bundled checks on the bundled evidence and compare with results/results.json")
 	return cmd
 }
 
@@ -78,6 +86,8 @@ type verifyJSON struct {
 	Reason string `json:"reason,omitempty"`
 	// Report is what verification established.
 	Report *bundle.Report `json:"report,omitempty"`
+	// Reevaluation compares the bundled results with a fresh evaluation.
+	Reevaluation *reevaluation `json:"reevaluation,omitempty"`
 }
 
 // verifyReasons are the failure kinds verify reports, most specific first.
@@ -85,7 +95,7 @@ var verifyReasons = []error{
 	bundle.ErrUnsafePath, bundle.ErrSymlink, bundle.ErrDuplicate, bundle.ErrZipBomb, bundle.ErrTooLarge, bundle.ErrArchive,
 	bundle.ErrKeyMismatch, bundle.ErrBadSeal, bundle.ErrSumsFormat, bundle.ErrDigestMismatch, bundle.ErrMissingFile,
 	bundle.ErrUnlistedFile, bundle.ErrBadSignature, bundle.ErrAttestation, bundle.ErrManifest, bundle.ErrRunManifest,
-	bundle.ErrTimestamp,
+	bundle.ErrTimestamp, errReevaluation,
 }
 
 func (a *app) verify(cmd *cobra.Command, path string, vf verifyFlags) error {
@@ -95,11 +105,15 @@ func (a *app) verify(cmd *cobra.Command, path string, vf verifyFlags) error {
 	}
 	ctx := cmd.Context()
 	b, closeFn, err := bundle.OpenFile(ctx, path, opts)
+	var re *reevaluation
 	if err == nil {
 		defer closeFn()
+		if vf.reevaluate {
+			re, err = a.reevaluate(ctx, b)
+		}
 	}
 	if vf.asJSON {
-		out := verifyJSON{Bundle: path, OK: err == nil}
+		out := verifyJSON{Bundle: path, OK: err == nil, Reevaluation: re}
 		if b != nil {
 			out.Report = b.Report
 		}
@@ -120,7 +134,7 @@ func (a *app) verify(cmd *cobra.Command, path string, vf verifyFlags) error {
 			return jerr
 		}
 	} else if b != nil {
-		a.printVerifyReport(path, b.Report)
+		a.printVerifyReport(path, b.Report, re, err == nil)
 	}
 	if err != nil {
 		return fmt.Errorf("verify %s: FAILED: %w", filepath.Base(path), err)
@@ -204,7 +218,7 @@ func demoBanner() string {
 }
 
 // printVerifyReport prints what verification established.
-func (a *app) printVerifyReport(path string, r *bundle.Report) {
+func (a *app) printVerifyReport(path string, r *bundle.Report, re *reevaluation, ok bool) {
 	if r.DemoKey {
 		a.printf("%s", demoBanner())
 	}
@@ -231,8 +245,18 @@ func (a *app) printVerifyReport(path string, r *bundle.Report) {
 		}
 		a.printf("timestamp    %s by %s, %s\n", t.Time.Format("2006-01-02 15:04:05Z"), t.Authority, anchor)
 	}
+	if re != nil {
+		a.printf("reevaluation %s\n", re.summary())
+		for _, d := range re.Differences {
+			a.printf("             - %s\n", d)
+		}
+	}
 	for _, w := range r.Warnings {
 		a.printf("WARNING      %s\n", w)
+	}
+	if !ok {
+		a.printf("FAILED\n")
+		return
 	}
 	if r.DemoKey {
 		a.printf("%s", demoBanner())
