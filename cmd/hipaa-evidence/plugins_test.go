@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
@@ -268,6 +272,29 @@ func TestPluginEndToEnd(t *testing.T) {
 		t.Error("164.312(d) does not list the plugin's check")
 	}
 
+	// The plugin's evidence and findings reach the report model and the PDF.
+	if out, stderr, code := runCLI(t, dir, "report", "--format", "pdf,json", "--out", "reports"); code != 0 && code != exitGaps {
+		t.Fatalf("report: exit %d\n%s%s", code, out, stderr)
+	}
+	model, err := os.ReadFile(filepath.Join(dir, "reports", "hipaa-evidence-report-2026-Q4.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"idp.example.mfa_enrollment", "example-idp:example-health:user/00u4", "example_idp_active_users_mfa"} {
+		if !strings.Contains(string(model), s) {
+			t.Errorf("the report model lacks %q", s)
+		}
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "reports", "hipaa-evidence-report-2026-Q4.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"example-idp:example-health:user/00u4", "idp.example.mfa_enrollment"} {
+		if !pdfShows(t, pdf, s) {
+			t.Errorf("the PDF does not show %q", s)
+		}
+	}
+
 	// Re-evaluation needs no plugin binary: the checks come from the locker.
 	if err := os.Remove(bin); err != nil {
 		t.Fatal(err)
@@ -281,5 +308,33 @@ func TestPluginEndToEnd(t *testing.T) {
 	}
 	if string(first) != string(second) {
 		t.Error("evaluating the same run again without the plugin binary gave different results")
+	}
+}
+
+// pdfShows reports whether text is drawn in pdf: the PDF writer puts text
+// in zlib-compressed content streams as UTF-16BE strings.
+func pdfShows(t *testing.T, pdf []byte, text string) bool {
+	t.Helper()
+	var want []byte
+	for _, u := range utf16.Encode([]rune(text)) {
+		want = append(want, byte(u>>8), byte(u))
+	}
+	for rest := pdf; ; {
+		i := bytes.Index(rest, []byte("stream\n"))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len("stream\n"):]
+		zr, err := zlib.NewReader(bytes.NewReader(rest))
+		if err != nil {
+			continue
+		}
+		content, err := io.ReadAll(zr)
+		if err != nil && len(content) == 0 {
+			continue
+		}
+		if bytes.Contains(content, want) {
+			return true
+		}
 	}
 }
