@@ -16,11 +16,6 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/controls"
 )
 
-// resultsDir is where evaluate stores results.json in the locker's files/:
-// results/<period>/<run-id>/<UTC time>-<sha256 prefix>.json, with a
-// detached signature beside it (docs/formats.md, results.json).
-const resultsDir = "results"
-
 // ReportsDir is where Generate stores reports in the locker's files/:
 // reports/<period>/<run-id>/<UTC time>/<file>.
 const ReportsDir = "reports"
@@ -54,7 +49,8 @@ type GenerateRequest struct {
 	ToolVersion string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Summaries maps catalog ids to plain-language summaries. Optional.
+	// Summaries maps catalog ids to plain-language summaries; nil means
+	// those of the embedded HIPAA catalog.
 	Summaries map[string]string
 	// TrustedKeys are keys besides the run's own that may have signed the
 	// results (the key evaluate signed with, when it differs).
@@ -106,7 +102,7 @@ func Generate(ctx context.Context, req GenerateRequest) (*Generated, error) {
 			return nil, errors.New("generate reports: no period given")
 		}
 		var err error
-		if rel, err = latestResults(lk, req.Period); err != nil {
+		if rel, err = controls.LatestResults(lk, req.Period); err != nil {
 			return nil, err
 		}
 		if rel == "" {
@@ -184,8 +180,19 @@ func Generate(ctx context.Context, req GenerateRequest) (*Generated, error) {
 		}
 	}
 
+	summaries := req.Summaries
+	if summaries == nil {
+		cat, err := controls.DefaultCatalog()
+		if err != nil {
+			return nil, fmt.Errorf("generate reports: %w", err)
+		}
+		summaries = map[string]string{}
+		for _, e := range cat.Entries {
+			summaries[e.ID] = e.Summary
+		}
+	}
 	generated := now().UTC()
-	p, err := Build(BuildInput{Results: res, Manifest: m, Services: services, Summaries: req.Summaries,
+	p, err := Build(BuildInput{Results: res, Manifest: m, Services: services, Summaries: summaries,
 		Organization: req.Organization, ToolVersion: req.ToolVersion, GeneratedAt: generated})
 	if err != nil {
 		return nil, err
@@ -211,36 +218,4 @@ func Generate(ctx context.Context, req GenerateRequest) (*Generated, error) {
 		out.Stored = append(out.Stored, path.Join(dir, name))
 	}
 	return out, nil
-}
-
-// latestResults returns the path under files/ of the newest results of
-// period p: those of its newest evaluated run, newest evaluation first; ""
-// when there are none.
-func latestResults(lk *locker.Locker, p string) (string, error) {
-	files, err := lk.ListFiles(path.Join(resultsDir, p))
-	if err != nil {
-		return "", err
-	}
-	runs, err := lk.Runs()
-	if err != nil {
-		return "", err
-	}
-	order := map[string]int{}
-	for i, id := range runs {
-		order[id] = i + 1
-	}
-	best, bestRun := "", 0
-	for _, f := range files {
-		if !strings.HasSuffix(f, ".json") {
-			continue
-		}
-		o := order[path.Base(path.Dir(f))]
-		if o == 0 {
-			continue // results of a run that is not in the locker
-		}
-		if o > bestRun || (o == bestRun && f > best) {
-			best, bestRun = f, o
-		}
-	}
-	return best, nil
 }

@@ -7,7 +7,6 @@ package reportstest
 
 import (
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"fmt"
 	"iter"
@@ -16,13 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/hipaa-evidence/hipaa-evidence/controls"
 	"github.com/hipaa-evidence/hipaa-evidence/reports"
 )
-
-//go:embed catalog.yaml
-var catalogYAML []byte
 
 // Accounts used by the packages: production, a staging account with a
 // Japanese name, and an account that could not be reached.
@@ -53,31 +48,17 @@ type Options struct {
 	NoPrevious bool
 }
 
-type entry struct {
-	ID          string  `yaml:"id"`
-	Parent      *string `yaml:"parent"`
-	Title       string  `yaml:"title"`
-	Safeguard   string  `yaml:"safeguard"`
-	Kind        string  `yaml:"kind"`
-	Requirement string  `yaml:"requirement"`
-	Summary     string  `yaml:"summary"`
-}
-
-// Catalog returns the 68 entries of the catalog as controls with no status.
+// Catalog returns the 68 entries of the embedded HIPAA Security Rule
+// catalog (controls.DefaultCatalog) as controls with no status.
 func Catalog() []reports.Control {
-	var doc struct {
-		Entries []entry `yaml:"entries"`
-	}
-	if err := yaml.Unmarshal(catalogYAML, &doc); err != nil {
+	cat, err := controls.DefaultCatalog()
+	if err != nil {
 		panic("reportstest: embedded catalog: " + err.Error()) // embedded data, fixed at build time
 	}
-	out := make([]reports.Control, 0, len(doc.Entries))
-	for _, e := range doc.Entries {
-		c := reports.Control{ID: e.ID, Title: e.Title, Safeguard: e.Safeguard, Kind: e.Kind, Requirement: e.Requirement, Summary: e.Summary}
-		if e.Parent != nil {
-			c.Parent = *e.Parent
-		}
-		out = append(out, c)
+	out := make([]reports.Control, 0, len(cat.Entries))
+	for _, e := range cat.Entries {
+		out = append(out, reports.Control{ID: e.ID, Parent: e.Parent, Title: e.Title, Safeguard: e.Safeguard, Kind: e.Kind,
+			Requirement: e.Requirement, Summary: e.Summary})
 	}
 	return out
 }
