@@ -173,9 +173,6 @@ func Build(in BuildInput) (*Package, error) {
 			}
 			ctl.ManualEvidence = append(ctl.ManualEvidence, a)
 		}
-		if c.ManualEvidence.Required && c.ManualEvidence.Description != "" && len(ctl.ManualEvidence) == 0 {
-			ctl.Reason = strings.TrimSpace(ctl.Reason + " Evidence expected: " + c.ManualEvidence.Description)
-		}
 		p.Controls = append(p.Controls, ctl)
 	}
 

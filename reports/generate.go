@@ -73,9 +73,12 @@ type Generated struct {
 	// Stored lists the copies in the locker, under files/.
 	Stored []string `json:"stored"`
 	// Gaps counts the evidence gaps of the results (missing, errored or
-	// partial snapshots); callers exit with the evidence-gap code when it
-	// is not zero.
+	// partial snapshots).
 	Gaps int `json:"gaps"`
+	// Unknown counts the results that are unknown because evidence could
+	// not be seen. Callers exit with the evidence-gap code (3) when Gaps
+	// or Unknown is not zero, as evaluate does.
+	Unknown int `json:"unknown"`
 	// Package is the model the reports were rendered from.
 	Package *Package `json:"-"`
 }
@@ -201,7 +204,7 @@ func Generate(ctx context.Context, req GenerateRequest) (*Generated, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Generated{Written: *w, RunID: runID, ResultsPath: rel, Gaps: len(res.Gaps), Package: p, Stored: []string{}}
+	out := &Generated{Written: *w, RunID: runID, ResultsPath: rel, Gaps: len(res.Gaps), Unknown: res.Summary.Results.Unknown, Package: p, Stored: []string{}}
 	if req.NoStore {
 		return out, nil
 	}

@@ -64,7 +64,7 @@ fails stops it. Copies are stored in the locker under files/reports/<period>/<ru
 
 The report's words are templates (templates/report/*.tmpl in the source); --templates DIR
 replaces any of them by a file at the same relative path (DIR/report/summary.tmpl).
-Exit code 3 when the results have evidence gaps.`,
+Exit code 3 when the results have evidence gaps or unknown results.`,
 		Example: `  hipaa-evidence report --period 2026-Q4
   hipaa-evidence report --format pdf --out ./audit-2026-Q4
   hipaa-evidence report --templates ./our-wording`,
@@ -164,9 +164,9 @@ func (a *app) printReport(g *reports.Generated) error {
 	if p.Key.Demo {
 		a.printf("WARNING: the evidence was signed with a DEMO key; this report proves nothing about who collected it.\n")
 	}
-	if g.Gaps > 0 {
-		return fmt.Errorf("report %s: the results have %d evidence %s (unknown, never pass): %w",
-			p.Period, g.Gaps, plural(g.Gaps, "gap", "gaps"), errGaps)
+	if g.Gaps > 0 || g.Unknown > 0 {
+		return fmt.Errorf("report %s: %d evidence %s, %d unknown %s (never counted as a pass): %w",
+			p.Period, g.Gaps, plural(g.Gaps, "gap", "gaps"), g.Unknown, plural(g.Unknown, "result", "results"), errGaps)
 	}
 	return nil
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hipaa-evidence/hipaa-evidence/reports"
+	"github.com/hipaa-evidence/hipaa-evidence/reports/jsonreport"
 	"github.com/hipaa-evidence/hipaa-evidence/reports/reportstest"
 )
 
@@ -92,5 +96,59 @@ func TestReportErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestEvaluateThenReport runs the real evaluation on a run whose only
+// evidence is the service scope (everything else is missing, so unknown),
+// then reports on it: all 68 catalog entries appear in the JSON model and,
+// when poppler is installed, in the PDF's text.
+func TestEvaluateThenReport(t *testing.T) {
+	dir := t.TempDir()
+	reportstest.NewRun(t, dir)
+	if _, stderr, code := runCLI(t, dir, "evaluate", "--period", "2026-Q4"); code != exitGaps && code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code := runCLI(t, dir, "report", "--period", "2026-Q4")
+	if code != exitGaps {
+		t.Fatalf("report: exit %d, want %d (results are unknown for missing evidence): %s", code, exitGaps, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, defaultReportDir, "hipaa-evidence-report-2026-Q4.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := jsonreport.Decode(bytes.NewReader(b), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Controls) != 68 {
+		t.Fatalf("%d catalog entries in the model, want 68", len(p.Controls))
+	}
+	for _, c := range p.Controls {
+		if c.Status == reports.Met && len(c.Checks) > 0 {
+			t.Errorf("%s is met with its evidence missing", c.ID)
+		}
+		if c.Summary == "" {
+			t.Errorf("%s has no summary", c.ID)
+		}
+	}
+	if len(p.Scope.Services) == 0 {
+		t.Error("the service scope did not reach the report")
+	}
+	if !strings.Contains(stdout, "68 catalog entries") {
+		t.Errorf("stdout: %s", stdout)
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	out, err := exec.Command("pdftotext", "-raw", filepath.Join(dir, defaultReportDir, "hipaa-evidence-report-2026-Q4.pdf"), "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(out)), "")
+	for _, c := range p.Controls {
+		if !strings.Contains(text, c.ID) {
+			t.Errorf("PDF text lacks %s", c.ID)
+		}
 	}
 }

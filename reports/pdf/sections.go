@@ -558,7 +558,11 @@ func (d *doc) control(c *reports.Control) error {
 
 	// Checks with their counts.
 	if len(c.Checks) == 0 {
-		d.small("No automated check supports this entry; its status rests on the ownership matrix and the documents attached as manual evidence.")
+		if d.hasChildren(c.ID) {
+			d.small("No automated check cites this standard directly; its status combines those of its implementation specifications, the ownership matrix and the documents attached as manual evidence.")
+		} else {
+			d.small("No automated check supports this entry; its status rests on the ownership matrix and the documents attached as manual evidence.")
+		}
 	} else {
 		d.minor("Automated checks", 22)
 		d.table([]column{{title: "Check", width: 27, mono: true}, {title: "Title", width: 30}, {title: "Result", width: 9}, {title: "Pass", width: 7, align: "R"},
@@ -589,7 +593,7 @@ func (d *doc) control(c *reports.Control) error {
 			part := id
 			for _, ne := range p.NotEvaluated {
 				if ne.ID == id && ne.Reason != "" {
-					part += " (" + ne.Reason + ")"
+					part += " (" + strings.TrimSuffix(strings.TrimSpace(ne.Reason), ".") + ")"
 				}
 			}
 			parts = append(parts, part)
@@ -696,6 +700,16 @@ func (d *doc) control(c *reports.Control) error {
 	}
 	f.SetY(f.GetY() + 2)
 	return nil
+}
+
+// hasChildren reports whether any catalog entry has id as its parent.
+func (d *doc) hasChildren(id string) bool {
+	for _, c := range d.r.p.Controls {
+		if c.Parent == id {
+			return true
+		}
+	}
+	return false
 }
 
 func plural(n int, one, many string) string {

@@ -25,10 +25,12 @@ type LockerFixture struct {
 	ResultsPath string
 }
 
-// NewLocker creates a locker at root/evidence-locker, signed with a demo
-// key written to root/keys/signing-key.pem, holding a run and the Results
-// of it. With tamper, the stored results no longer match their signature.
-func NewLocker(t testing.TB, root string, tamper bool) *LockerFixture {
+// NewRun creates a locker at root/evidence-locker holding one collection
+// run of 2026-Q4, signed with a demo key written to
+// root/keys/signing-key.pem (the default paths of the CLI). The run holds a
+// service-scope snapshot and nothing else, so an evaluation of it finds
+// every other kind of evidence missing.
+func NewRun(t testing.TB, root string) *LockerFixture {
 	t.Helper()
 	ctx := context.Background()
 	if err := os.MkdirAll(filepath.Join(root, "keys"), 0o700); err != nil {
@@ -68,6 +70,17 @@ func NewLocker(t testing.TB, root string, tamper bool) *LockerFixture {
 	if err := lk.CommitRun(ctx, m, signer); err != nil {
 		t.Fatal(err)
 	}
+	return &LockerFixture{Locker: lk, Signer: signer, RunID: runID}
+}
+
+// NewLocker is NewRun plus the Results of the run, signed and stored as
+// evaluate stores them. With tamper, the stored results no longer match
+// their signature.
+func NewLocker(t testing.TB, root string, tamper bool) *LockerFixture {
+	t.Helper()
+	ctx := context.Background()
+	fx := NewRun(t, root)
+	lk, signer, runID := fx.Locker, fx.Signer, fx.RunID
 	res := Results()
 	res.RunID = runID
 	res.KeyID = evidence.KeyID(signer.PublicKey())
