@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
@@ -72,7 +73,10 @@ Run 'hipaa-evidence iam-policy' for the exact read-only permissions needed.`,
 
 // collectEnv lets the demo supply its own AWS configuration and signer.
 type collectEnv struct {
-	aws    *collaws.Options
+	aws *collaws.Options
+	// config, when set, is the SDK configuration of the caller, used
+	// instead of one loaded from the default chain (the demo's emulator).
+	config *aws.Config
 	signer evidence.Signer
 	locker *locker.Locker
 }
@@ -140,7 +144,11 @@ func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*col
 
 	var scope *collaws.Scope
 	if readsAWS(reg, names) {
-		if scope, err = a.resolveScope(ctx, opts); err != nil {
+		var base *aws.Config
+		if env != nil {
+			base = env.config
+		}
+		if scope, err = a.resolveScope(ctx, opts, base); err != nil {
 			return nil, err
 		}
 	} else {
@@ -209,7 +217,11 @@ func readsAWS(reg *collectors.Registry, names []string) bool {
 
 // resolveScope checks the AWS credentials and resolves the accounts and
 // regions in scope.
-func (a *app) resolveScope(ctx context.Context, opts collaws.Options) (*collaws.Scope, error) {
+func (a *app) resolveScope(ctx context.Context, opts collaws.Options, base *aws.Config) (*collaws.Scope, error) {
+	if base != nil {
+		a.logger.Info("resolving scope", "organization", opts.Organization, "regions", joinOr(opts.Regions))
+		return collaws.ResolveScope(ctx, *base, opts)
+	}
 	cfg, err := collaws.LoadConfig(ctx, opts)
 	if err != nil {
 		return nil, err

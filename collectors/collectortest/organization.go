@@ -387,7 +387,10 @@ func proxy(target string) *httputil.ReverseProxy {
 }
 
 // accountProxy returns the proxy to an isolated organization's emulator at
-// target, which presents kumo's fixed account ids as acct's.
+// target, which presents kumo's fixed account ids as acct's: in responses
+// it replaces them with acct, and in requests it replaces acct with the id
+// the signing service's kumo emulation knows (so an ARN the caller read
+// back finds the resource it names).
 func (o *Organization) accountProxy(target, acct string) *httputil.ReverseProxy {
 	key := target + " " + acct
 	o.mu.Lock()
@@ -401,6 +404,32 @@ func (o *Organization) accountProxy(target, acct string) *httputil.ReverseProxy 
 	}
 	p := httputil.NewSingleHostReverseProxy(u)
 	p.Transport = routerTransport
+	direct := p.Director
+	p.Director = func(r *http.Request) {
+		direct(r)
+		m := credentialPattern.FindStringSubmatch(r.Header.Get("Authorization"))
+		if m == nil {
+			return
+		}
+		kumoID, ok := kumoServiceAccounts[m[3]]
+		if !ok || kumoID == acct {
+			return
+		}
+		from := [][]byte{[]byte(acct)}
+		r.URL.Path = string(rewriteAccountIDs([]byte(r.URL.Path), from, kumoID))
+		r.URL.RawPath = ""
+		r.URL.RawQuery = string(rewriteAccountIDs([]byte(r.URL.RawQuery), from, kumoID))
+		if r.Body == nil || r.Body == http.NoBody {
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			r.Body = io.NopCloser(bytes.NewReader(nil))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(rewriteAccountIDs(body, from, kumoID)))
+	}
 	p.ModifyResponse = func(resp *http.Response) error {
 		if resp.Header.Get("Content-Encoding") != "" {
 			return nil
@@ -410,8 +439,7 @@ func (o *Organization) accountProxy(target, acct string) *httputil.ReverseProxy 
 		if err != nil {
 			return err
 		}
-		rewriteAccountIDs(body, acct)
-		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.Body = io.NopCloser(bytes.NewReader(rewriteAccountIDs(body, kumoAccountIDs, acct)))
 		return nil
 	}
 	o.proxies[key] = p
@@ -421,30 +449,41 @@ func (o *Organization) accountProxy(target, acct string) *httputil.ReverseProxy 
 // kumoAccountIDs are the account ids kumo writes into its answers.
 var kumoAccountIDs = [][]byte{[]byte(DefaultAccount), []byte("000000000000")}
 
-// rewriteAccountIDs replaces, in place, each of kumo's fixed account ids in
-// body that stands alone (not inside a longer run of letters, digits or
-// dashes, as in a UUID's last group) with acct.
-func rewriteAccountIDs(body []byte, acct string) {
-	if len(acct) != 12 {
-		return
+// kumoServiceAccounts maps SigV4 signing names to the fixed account id that
+// service's kumo emulation uses in its ARNs.
+var kumoServiceAccounts = map[string]string{
+	"iam": DefaultAccount, "cloudtrail": DefaultAccount, "organizations": DefaultAccount, "ce": DefaultAccount,
+	"kms": "000000000000", "logs": "000000000000", "monitoring": "000000000000",
+}
+
+// rewriteAccountIDs replaces, in place, each of the twelve-digit ids in from
+// that stands alone in b with to, and returns b. An id stands alone when it
+// is not part of a longer run of letters, digits or dashes (as in a UUID's
+// last group), except that a percent-escape before or after it (an ARN's
+// ":" in a URL-encoded policy document, "%3A") counts as a separator.
+func rewriteAccountIDs(b []byte, from [][]byte, to string) []byte {
+	if len(to) != 12 {
+		return b
 	}
-	standalone := func(c byte) bool {
-		return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-')
+	word := func(c byte) bool {
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-'
 	}
-	for _, id := range kumoAccountIDs {
+	for _, id := range from {
 		for i := 0; ; {
-			j := bytes.Index(body[i:], id)
+			j := bytes.Index(b[i:], id)
 			if j < 0 {
 				break
 			}
-			at := i + j
-			end := at + len(id)
-			if (at == 0 || standalone(body[at-1])) && (end == len(body) || standalone(body[end])) {
-				copy(body[at:end], acct)
+			at, end := i+j, i+j+len(id)
+			before := at == 0 || !word(b[at-1]) || at >= 3 && b[at-3] == '%' && b[at-1] != '-'
+			after := end == len(b) || !word(b[end]) || b[end] == '%'
+			if before && after {
+				copy(b[at:end], to)
 			}
 			i = end
 		}
 	}
+	return b
 }
 
 var routerTransport = func() http.RoundTripper {

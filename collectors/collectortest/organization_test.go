@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -27,11 +28,12 @@ func TestRewriteAccountIDs(t *testing.T) {
 		{"inside a name", `key-123456789012`, `key-123456789012`},
 		{"twice", `123456789012,123456789012`, `210987654321,210987654321`},
 		{"whole body", `123456789012`, `210987654321`},
+		{"url-encoded arn", `arn%3Aaws%3Aiam%3A%3A123456789012%3Aroot`, `arn%3Aaws%3Aiam%3A%3A210987654321%3Aroot`},
+		{"hex before", `ab123456789012`, `ab123456789012`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := []byte(tt.in)
-			rewriteAccountIDs(b, acct)
+			b := rewriteAccountIDs([]byte(tt.in), kumoAccountIDs, acct)
 			if string(b) != tt.want {
 				t.Errorf("got %s, want %s", b, tt.want)
 			}
@@ -81,5 +83,22 @@ func TestIsolatedOrganizationRegionsAndAccountIDs(t *testing.T) {
 	}
 	if n := count(base); n != 0 {
 		t.Errorf("the management account lists %d keys, want 0: accounts are not separated", n)
+	}
+
+	// An ARN read back names the member's account, and using it finds the
+	// resource: requests carry the id kumo knows.
+	c := iam.NewFromConfig(cfg)
+	pol, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn := aws.ToString(pol.Policy.Arn); arn != "arn:aws:iam::"+member+":policy/p" {
+		t.Errorf("policy ARN %s, want the member's account", arn)
+	}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("u"), PolicyArn: pol.Policy.Arn}); err != nil {
+		t.Errorf("attach the policy by the ARN read back: %v", err)
 	}
 }

@@ -214,31 +214,11 @@ func hipaaSCPContent(t *testing.T, extra ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
-	var not []string
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			not = append(not, p+":*")
-		}
-	}
-	for _, s := range l.Services {
-		for _, p := range s.IAMPrefixes {
-			add(p.Prefix)
-		}
-	}
-	for _, p := range l.ManagementPrefixes {
-		add(p)
-	}
-	for _, p := range extra {
-		add(p)
-	}
-	doc, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-		"Sid": "HipaaEligibleOnly", "Effect": "Deny", "NotAction": not, "Resource": "*"}}})
+	doc, err := scopefake.EligibleOnlySCP(l, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(doc)
+	return doc
 }
 
 func newOrg(t *testing.T) *org {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -49,8 +50,12 @@ type Trail struct {
 	// has the default selector (all management events, no data events).
 	AdvancedEventSelectors []AdvancedEventSelector
 
-	// ARN is kumo's trail ARN, set by Seed.
+	// ARN is the trail's ARN: set by Seed from kumo's answer for the
+	// account's own trails; given for Shadows.
 	ARN string
+	// HomeRegion is the region the trail was created in: set by Seed from
+	// its configuration; given for Shadows.
+	HomeRegion string
 }
 
 // Delivery is the delivery status of a trail.
@@ -151,6 +156,11 @@ type Account struct {
 	LogGroups []*LogGroup
 	// Alarms are the account's alarms.
 	Alarms []*Alarm
+	// Shadows are trails of other accounts that DescribeTrails lists here:
+	// an organization trail of the management account, as member accounts
+	// see it. kumo knows only the account's own trails, so when Shadows is
+	// set DescribeTrails is answered from the model.
+	Shadows []*Trail
 }
 
 // Seed creates the trails, log groups and alarms in kumo through the SDK
@@ -178,7 +188,7 @@ func (a *Account) Seed(ctx context.Context, cfg aws.Config) error {
 		if err != nil {
 			return fmt.Errorf("create trail %s: %w", t.Name, err)
 		}
-		t.ARN = aws.ToString(out.TrailARN)
+		t.ARN, t.HomeRegion = aws.ToString(out.TrailARN), cfg.Region
 		if t.Logging {
 			if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(t.Name)}); err != nil {
 				return fmt.Errorf("start logging %s: %w", t.Name, err)
@@ -246,6 +256,7 @@ func (a *Account) LogGroup(name string) *LogGroup {
 // collectortest.Transport.Stub expects.
 func (a *Account) Stubs() map[string]collectortest.Handler {
 	return map[string]collectortest.Handler{
+		"cloudtrail:DescribeTrails":    a.DescribeTrails,
 		"cloudtrail:GetEventSelectors": a.GetEventSelectors,
 		"cloudtrail:GetTrailStatus":    a.GetTrailStatus,
 		"logs:DescribeMetricFilters":   a.DescribeMetricFilters,
@@ -269,6 +280,41 @@ func field(body []byte, name string) string {
 }
 
 func epoch(t time.Time) float64 { return float64(t.Unix()) }
+
+// DescribeTrails answers cloudtrail:DescribeTrails when the model has
+// Shadows: the account's own trails and the shadows that record the
+// request's region (a multi-region trail records every region, another trail
+// its home region only), as DescribeTrails with includeShadowTrails lists
+// them. Without Shadows it passes the call on to kumo.
+func (a *Account) DescribeTrails(r *http.Request, _ []byte) *http.Response {
+	if len(a.Shadows) == 0 {
+		return nil
+	}
+	region := awsmiddleware.GetRegion(r.Context())
+	list := []any{}
+	for _, t := range append(append([]*Trail{}, a.Trails...), a.Shadows...) {
+		if !t.MultiRegion && t.HomeRegion != region {
+			continue
+		}
+		e := map[string]any{
+			"Name": t.Name, "S3BucketName": t.Bucket, "IncludeGlobalServiceEvents": true,
+			"IsMultiRegionTrail": t.MultiRegion, "HomeRegion": t.HomeRegion, "TrailARN": t.ARN,
+			"LogFileValidationEnabled": t.LogFileValidation, "HasCustomEventSelectors": len(t.EventSelectors)+len(t.AdvancedEventSelectors) > 0,
+			"HasInsightSelectors": false, "IsOrganizationTrail": t.Organization,
+		}
+		if t.KMSKey != "" {
+			e["KmsKeyId"] = t.KMSKey
+		}
+		if t.LogGroupARN != "" {
+			e["CloudWatchLogsLogGroupArn"] = t.LogGroupARN + ":*"
+		}
+		if t.LogsRoleARN != "" {
+			e["CloudWatchLogsRoleArn"] = t.LogsRoleARN
+		}
+		list = append(list, e)
+	}
+	return collectortest.JSONResponse(map[string]any{"trailList": list})
+}
 
 // GetEventSelectors answers cloudtrail:GetEventSelectors for the model's
 // trails; an unknown trail gets the documented TrailNotFoundException.

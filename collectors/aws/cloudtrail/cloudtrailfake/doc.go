@@ -16,6 +16,9 @@
 //     (LatestDeliveryTime, LatestCloudWatchLogsDeliveryTime,
 //     LatestDigestDeliveryTime, StartLoggingTime, LatestDeliveryError) are
 //     added;
+//   - cloudtrail:DescribeTrails when the model has Shadows (kumo cannot
+//     know another account's organization trail): trailList[] with the
+//     documented trail fields;
 //   - logs:DescribeMetricFilters (not in kumo): metricFilters[] with
 //     filterName, filterPattern, metricTransformations[], logGroupName,
 //     creationTime.

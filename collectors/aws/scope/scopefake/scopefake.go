@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope/eligible"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 )
 
@@ -121,6 +122,38 @@ func FullAWSAccess(rootID string) *Policy {
 	return &Policy{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Description: "Allows access to every operation", AWSManaged: true,
 		Content: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`,
 		Targets: []Target{{ID: rootID, Name: "Root", Type: "ROOT"}}}
+}
+
+// EligibleOnlySCP returns a deny-everything-except policy document built
+// from list's own IAM prefixes (every eligible service's, plus the
+// account, identity and billing prefixes), plus extra prefixes: the shape of
+// an SCP that confines accounts to HIPAA-eligible services.
+func EligibleOnlySCP(list *eligible.List, extra ...string) (string, error) {
+	seen := map[string]bool{}
+	var not []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			not = append(not, p+":*")
+		}
+	}
+	for _, s := range list.Services {
+		for _, p := range s.IAMPrefixes {
+			add(p.Prefix)
+		}
+	}
+	for _, p := range list.ManagementPrefixes {
+		add(p)
+	}
+	for _, p := range extra {
+		add(p)
+	}
+	doc, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Sid": "HipaaEligibleOnly", "Effect": "Deny", "NotAction": not, "Resource": "*"}}})
+	if err != nil {
+		return "", fmt.Errorf("eligible-only SCP: %w", err)
+	}
+	return string(doc), nil
 }
 
 // Item returns the agreement as a ListCustomerAgreements item in the shape

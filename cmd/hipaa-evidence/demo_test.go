@@ -1,0 +1,141 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
+)
+
+// TestMain lets the test binary serve the demo's emulator processes.
+func TestMain(m *testing.M) { collectortest.Main(m) }
+
+// TestDemo runs the demo end to end, as a new user does, and checks what it
+// leaves behind: the demo key, a locker whose run and snapshots verify
+// (with openssl too, when installed), and evidence gaps that are exactly the
+// sample organization's deliberate ones, so exit code 3.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "demo-out")
+	stdout, stderr, code := runCLI(t, dir, "demo", "--out", out, "--quiet")
+	if code != exitGaps {
+		t.Fatalf("demo: exit %d, want %d (completed with the sample's evidence gaps)\nstdout:\n%s\nstderr:\n%s", code, exitGaps, stdout, stderr)
+	}
+	for _, want := range []string{"DEMO", "emulated AWS", "throwaway", "openssl dgst -sha256 -verify"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the demo's output does not say %q:\n%s", want, stdout)
+		}
+	}
+
+	keyPath := filepath.Join(out, demoKeyFile)
+	st, err := os.Stat(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("demo key mode %v, want 0600", st.Mode().Perm())
+	}
+	signer, err := evidence.LoadKeyFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !signer.Demo() {
+		t.Error("the demo key is not marked as a demo key")
+	}
+	if _, err := os.Stat(filepath.Join(out, demoConfigFile)); err != nil {
+		t.Error(err)
+	}
+
+	lk, err := locker.Open(filepath.Join(out, demoLockerDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := lk.Runs()
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %v, %v; want one", runs, err)
+	}
+	v, err := lk.VerifyRun(runs[0], signer.PublicKey())
+	if err != nil {
+		t.Fatalf("the demo's run does not verify with the demo key: %v", err)
+	}
+	if !v.Demo {
+		t.Error("the run does not record that a demo key signed it")
+	}
+	m := v.Manifest
+	if len(m.Accounts) != 4 {
+		t.Errorf("%d accounts collected, want 4", len(m.Accounts))
+	}
+	names := map[string]string{}
+	for _, a := range m.Accounts {
+		names[a.AccountID] = a.Name
+		if a.Error != "" {
+			t.Errorf("account %s unreachable: %s", a.Name, a.Error)
+		}
+	}
+	// Every snapshot is complete except the deliberate gaps, each naming the
+	// call the sample organization refuses.
+	var gaps []string
+	for _, e := range m.Snapshots {
+		if e.Status == evidence.StatusOK {
+			continue
+		}
+		data, _, err := lk.ReadSnapshot(e.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := evidence.DecodeSnapshot(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, ce := range s.Errors {
+			actions = append(actions, ce.Action+" "+ce.Code)
+		}
+		gaps = append(gaps, names[e.AccountID]+" "+e.Region+" "+e.Kind+": "+strings.Join(actions, ","))
+	}
+	sort.Strings(gaps)
+	want := []string{
+		"analytics global aws.iam.credential_report: iam:GenerateCredentialReport AccessDenied",
+		"sandbox us-west-2 aws.cloudtrail.log_groups: cloudtrail:DescribeTrails AccessDeniedException",
+		"sandbox us-west-2 aws.cloudtrail.trails: cloudtrail:DescribeTrails AccessDeniedException",
+		"sandbox us-west-2 aws.kms.keys: kms:ListKeys AccessDeniedException",
+	}
+	if strings.Join(gaps, "\n") != strings.Join(want, "\n") {
+		t.Errorf("evidence gaps:\n%s\nwant exactly the sample's deliberate ones:\n%s", strings.Join(gaps, "\n"), strings.Join(want, "\n"))
+	}
+
+	// An auditor's check of one snapshot, with openssl alone.
+	if _, err := exec.LookPath("openssl"); err == nil && len(m.Snapshots) > 0 {
+		obj := filepath.Join(lk.Root(), m.Snapshots[0].Path)
+		cmd := exec.Command("openssl", "dgst", "-sha256", "-verify", evidence.PublicKeyPath(keyPath), "-signature", obj+".sig", obj)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("openssl does not verify %s: %v\n%s", obj, err, b)
+		}
+	}
+}
+
+func TestDemoRefusesNonEmptyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := filepath.Join(out, "notes.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCLI(t, dir, "demo", "--out", out)
+	if code != exitUsage || !strings.Contains(stderr, "not empty") {
+		t.Errorf("exit %d, stderr %q; want a usage error naming the non-empty directory", code, stderr)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil || len(entries) != 1 {
+		t.Errorf("the demo wrote into a non-empty directory: %v %v", entries, err)
+	}
+}
