@@ -244,7 +244,7 @@ func (h *Host) startProcess(cfg Config, digest string) (process, error) {
 	// go-plugin adds only its own handshake variables.
 	cmd.Env = cfg.environment()
 	tail := &tailBuffer{max: stderrTailSize}
-	logw := &logWriter{log: h.logger(), plugin: cfg.Name}
+	logw := &logWriter{log: h.logger(), plugin: cfg.Name, msg: "plugin output"}
 	recv := cfg.MaxSnapshotBytes + wireOverhead
 	if recv > math.MaxInt32 {
 		recv = math.MaxInt32
@@ -265,7 +265,7 @@ func (h *Host) startProcess(cfg Config, digest string) (process, error) {
 		Logger: hclog.New(&hclog.LoggerOptions{
 			Name:   "plugin." + cfg.Name,
 			Level:  hclog.Error,
-			Output: logw,
+			Output: &logWriter{log: h.logger(), plugin: cfg.Name, msg: "plugin host"},
 		}),
 		// A message larger than one snapshot's limit is refused by gRPC
 		// before it is held in memory.
@@ -450,11 +450,13 @@ func (t *tailBuffer) String() string {
 	return string(t.buf)
 }
 
-// logWriter turns a plugin's output lines into warnings in the host's log.
+// logWriter turns lines written to it (a plugin's output, go-plugin's own
+// log) into warnings in the host's log.
 type logWriter struct {
 	mu      sync.Mutex
 	log     *slog.Logger
 	plugin  string
+	msg     string
 	pending []byte
 }
 
@@ -468,7 +470,7 @@ func (w *logWriter) Write(b []byte) (int, error) {
 			break
 		}
 		if line := strings.TrimSpace(string(w.pending[:i])); line != "" {
-			w.log.Warn("plugin output", "plugin", w.plugin, "line", line)
+			w.log.Warn(w.msg, "plugin", w.plugin, "line", line)
 		}
 		w.pending = w.pending[i+1:]
 	}
