@@ -49,4 +49,3 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
-
