@@ -130,3 +130,30 @@ func TestFormatInt(t *testing.T) {
 		}
 	}
 }
+
+func FuzzBlocks(f *testing.F) {
+	f.Add("Para one\ncontinues.\n\n## Head\n- a\n  b\n$ cmd --x\n! warn\n")
+	f.Add("")
+	f.Add("\n\n\n- \n$ \n!  \n##  ")
+	f.Fuzz(func(t *testing.T, in string) {
+		blocks := Blocks(in)
+		// Every non-blank word of the input survives in some block, in order.
+		var all []string
+		for _, b := range blocks {
+			if b.Kind < Paragraph || b.Kind > Warning {
+				t.Fatalf("block of unknown kind %d", b.Kind)
+			}
+			all = append(all, b.Text)
+		}
+		joined := strings.Join(all, " ")
+		for _, line := range strings.Split(in, "\n") {
+			w := strings.TrimSpace(line)
+			for _, marker := range []string{"## ", "- ", "$ ", "! "} {
+				w = strings.TrimPrefix(w, marker)
+			}
+			if w = strings.TrimSpace(w); w != "" && !strings.Contains(joined, strings.Fields(w)[0]) {
+				t.Fatalf("word %q of line %q lost; blocks %q", strings.Fields(w)[0], line, all)
+			}
+		}
+	})
+}
