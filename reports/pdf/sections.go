@@ -722,11 +722,11 @@ func plural(n int, one, many string) string {
 // findingsTable lists results. When number is positive, a first column
 // numbers the rows from it.
 func (d *doc) findingsTable(list []reports.Finding, number int) {
-	cols := []column{{title: "Status", width: 8}, {title: "Account", width: 12, mono: true}, {title: "Region", width: 10},
-		{title: "Resource", width: 45}, {title: "Detail", width: 25}}
+	cols := []column{{title: "Status", width: 10}, {title: "Account", width: 12, mono: true}, {title: "Region", width: 10},
+		{title: "Resource", width: 40}, {title: "Detail", width: 30}}
 	if number > 0 {
-		cols = append([]column{{title: "#", width: 5.5, align: "R"}}, cols...)
-		cols[4].width = 41
+		cols = append([]column{{title: "#", width: 6, align: "R"}}, cols...)
+		cols[4].width = 36
 	}
 	d.table(cols, func(yield func([]cell) bool) {
 		for i, r := range list {
