@@ -198,11 +198,18 @@ func (h *Host) checkDescription(d *proto.Description) error {
 		kinds = append(kinds, c.EvidenceKinds...)
 	}
 	names := map[string]bool{}
+	total := 0
 	for _, f := range d.Checks {
 		if names[f.Name] {
 			return fmt.Errorf("%w: check file %s is listed twice", ErrInvalidPlugin, f.Name)
 		}
 		names[f.Name] = true
+		if len(f.Content) > proto.MaxCheckFileSize {
+			return fmt.Errorf("%w: check file %s is larger than %d bytes", ErrInvalidPlugin, f.Name, proto.MaxCheckFileSize)
+		}
+		if total += len(f.Content); total > proto.MaxChecksSize {
+			return fmt.Errorf("%w: check files exceed %d bytes together", ErrInvalidPlugin, proto.MaxChecksSize)
+		}
 	}
 	if h.ValidateChecks != nil && len(d.Checks) > 0 {
 		if err := h.ValidateChecks(d.Checks, collectors.SortedUnique(kinds)); err != nil {

@@ -244,3 +244,45 @@ func TestValidateChecksHook(t *testing.T) {
 		t.Errorf("validator saw files %v kinds %v", gotFiles, gotKinds)
 	}
 }
+
+// rawPlugin is a plugin written without the SDK, describing whatever it is given.
+type rawPlugin struct{ desc *proto.Description }
+
+func (r *rawPlugin) Describe(context.Context) (*proto.Description, error) { return r.desc, nil }
+func (r *rawPlugin) Collect(context.Context, string, *collectors.Request, func(*evidence.Snapshot) error) error {
+	return nil
+}
+
+func TestHostRefusesInvalidDescriptions(t *testing.T) {
+	col := func(name string, kinds ...string) collectors.Descriptor {
+		return collectors.Descriptor{Name: name, Version: "1", Scope: collectors.Once, EvidenceKinds: kinds}
+	}
+	big := make([]byte, proto.MaxCheckFileSize/2+1)
+	tests := []struct {
+		name string
+		desc *proto.Description
+		want string
+	}{
+		{"bad plugin name", &proto.Description{Name: "Bad", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")}}, "name"},
+		{"bad collector name", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("C D", "a.b")}}, "collector name"},
+		{"invalid descriptor", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c")}}, "no evidence kinds"},
+		{"duplicate collector", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b"), col("c", "a.c")}}, "listed twice"},
+		{"duplicate check file", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
+			Checks: []proto.CheckFile{{Name: "x.yaml"}, {Name: "x.yaml"}}}, "check file x.yaml is listed twice"},
+		{"check file too large", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
+			Checks: []proto.CheckFile{{Name: "x.yaml", Content: make([]byte, proto.MaxCheckFileSize+1)}}}, "larger than"},
+		{"checks too large", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
+			Checks: []proto.CheckFile{{Name: "1.yaml", Content: big}, {Name: "2.yaml", Content: big}, {Name: "3.yaml", Content: big},
+				{Name: "4.yaml", Content: big}, {Name: "5.yaml", Content: big}, {Name: "6.yaml", Content: big},
+				{Name: "7.yaml", Content: big}, {Name: "8.yaml", Content: big}}}, "exceed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := testHost(t)
+			_, err := plugins.LaunchInProcess(t, h, plugins.Config{Name: "tp", Path: "in-process"}, &rawPlugin{desc: tc.desc})
+			if !errors.Is(err, plugins.ErrInvalidPlugin) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want ErrInvalidPlugin containing %q", err, tc.want)
+			}
+		})
+	}
+}

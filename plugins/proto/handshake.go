@@ -16,6 +16,16 @@ import (
 // negotiates it; a plugin and a host that share no version refuse to talk.
 const ProtocolVersion = 1
 
+// Limits on a plugin's checks, part of the contract: the SDK refuses to
+// serve larger checks and the host refuses a plugin that describes larger
+// ones, so a plugin's record always fits the locker's bounds.
+const (
+	// MaxCheckFileSize bounds one check file.
+	MaxCheckFileSize = 1 << 20
+	// MaxChecksSize bounds all of a plugin's check files together.
+	MaxChecksSize = 4 << 20
+)
+
 // PluginKey is the name the collector service is dispensed under.
 const PluginKey = "collector"
 

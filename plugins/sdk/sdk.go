@@ -22,13 +22,14 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/plugins/proto"
 )
 
-// Limits on what a plugin ships. The host enforces its own limits too; these
-// make a vendor find out at build time rather than in a customer's run.
+// Limits on what a plugin ships, from the wire contract. The host refuses a
+// plugin over them; checking here makes a vendor find out in a test rather
+// than in a customer's run.
 const (
 	// MaxCheckFileSize bounds one check file.
-	MaxCheckFileSize = 1 << 20
+	MaxCheckFileSize = proto.MaxCheckFileSize
 	// MaxChecksSize bounds all check files together.
-	MaxChecksSize = 4 << 20
+	MaxChecksSize = proto.MaxChecksSize
 )
 
 // Plugin describes a plugin binary.
