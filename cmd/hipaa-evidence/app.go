@@ -120,6 +120,8 @@ func (a *app) commands() []*cobra.Command {
 		a.lockerCommand(),
 		a.iamPolicyCommand(),
 		a.reportCommand(),
+		a.packageCommand(),
+		a.runCommand(),
 		a.verifyCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
