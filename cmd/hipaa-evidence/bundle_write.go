@@ -16,7 +16,9 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/reports/bundle"
 )
 
-// maxAttachmentRead bounds one attachment file read back from the locker.
+// maxAttachmentRead bounds one attachment file read back from the locker:
+// a corrupt or hostile locker cannot make package exhaust memory (attach
+// accepts documents up to 256 MiB).
 const maxAttachmentRead = 512 << 20
 
 // bundleRequest is everything package puts in a bundle besides what the

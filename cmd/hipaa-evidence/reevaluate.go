@@ -13,13 +13,18 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/reports/bundle"
 )
 
-// Limits of what --reevaluate reads back from a verified bundle.
+// Limits of what --reevaluate reads back from a verified bundle. The files
+// are verified, but a bundle sealed by a hostile key holder is still hostile
+// input.
 const (
-	// maxEvalInput bounds one evaluation input file (checks, config).
+	// maxEvalInput bounds one evaluation input file (checks, config): it
+	// stops a huge "check file" from exhausting memory before it is parsed.
 	maxEvalInput = 64 << 20
-	// maxResultsRead bounds results/results.json.
+	// maxResultsRead bounds results/results.json, which is held in memory
+	// and decoded: 1 GiB is far above 100,000 results.
 	maxResultsRead = 1 << 30
-	// maxDifferences bounds the differences listed.
+	// maxDifferences bounds the differences listed, so a wholly different
+	// results.json gives a readable report, not megabytes of output.
 	maxDifferences = 50
 )
 

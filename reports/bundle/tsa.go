@@ -35,12 +35,16 @@ var (
 	oidSigningCertV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
 )
 
+// timestampTimeout bounds one request to a time-stamping authority: a TSA
+// that hangs must not stall packaging indefinitely.
+const timestampTimeout = 30 * time.Second
+
 // TimestampClient asks an RFC 3161 time-stamping authority to timestamp a
 // SHA-256 digest.
 type TimestampClient struct {
 	// URL is the TSA's HTTP(S) endpoint.
 	URL string
-	// HTTPClient sends the request; nil means a client with a 30 s timeout.
+	// HTTPClient sends the request; nil means a client with timestampTimeout.
 	HTTPClient *http.Client
 }
 
@@ -65,7 +69,7 @@ func (c *TimestampClient) Timestamp(ctx context.Context, digest []byte) ([]byte,
 	hreq.Header.Set("Accept", "application/timestamp-reply")
 	client := c.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = &http.Client{Timeout: timestampTimeout}
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
