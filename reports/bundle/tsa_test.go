@@ -210,12 +210,16 @@ func TestTimestampEndToEnd(t *testing.T) {
 				t.Errorf("verify with another TSA's root: %v", err)
 			}
 
-			// The auditor's openssl command from README-VERIFY.txt step 6.
+			// The auditor's openssl commands from README-VERIFY.txt step 6,
+			// with the TSA's root where the README says to put it.
 			dir := filepath.Join(out, "x")
 			extract(t, res.Path, dir)
-			o, err := exec.Command("openssl", "ts", "-verify", "-in", filepath.Join(dir, TimestampFile), "-data", filepath.Join(dir, SealFile), "-CAfile", tsa.caPEM).CombinedOutput()
-			if err != nil || !strings.Contains(string(o), "Verification: OK") {
-				t.Errorf("openssl ts -verify: %v: %s", err, o)
+			if err := os.WriteFile(filepath.Join(dir, "TSA-ROOT.pem"), mustRead(t, tsa.caPEM), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			steps := readmeSteps(t, string(mustRead(t, filepath.Join(dir, ReadmeFile))))
+			if o, ok := runStep(t, dir, steps["6"]); !ok || !strings.Contains(o, "Verification: OK") || !strings.Contains(o, "Time stamp:") {
+				t.Errorf("README step 6: ok=%v output %q\nscript:\n%s", ok, o, steps["6"])
 			}
 
 			// Tampering with the timestamp.
