@@ -23,7 +23,7 @@ type packageFlags struct {
 
 func (p *packageFlags) add(cmd *cobra.Command, withRun bool) {
 	f := cmd.Flags()
-	f.StringVar(&p.out, "out", ".", "directory for the bundle, its SHA256SUMS and .sig, and the reports")
+	f.StringVar(&p.out, "out", "dist", "directory for the bundle, its SHA256SUMS and .sig, and the reports")
 	if withRun {
 		f.StringVar(&p.runID, "run", "", "run id to package (default: the latest run of --period)")
 	}

@@ -223,6 +223,26 @@ func TestWriteFileNamesAndOuterSums(t *testing.T) {
 	}
 }
 
+func TestWriteFileKeepsForeignSHA256SUMS(t *testing.T) {
+	s := newSigner(t, false)
+	lk, runID := newRun(t, s)
+	dir := t.TempDir()
+	foreign := []byte("d41d8cd98f00b204e9800998ecf8427e  release.tar.gz\n")
+	if err := os.WriteFile(filepath.Join(dir, SumsFile), foreign, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := WriteFile(context.Background(), dir, &Input{Period: "2026-Q4", Signer: s, Files: fixtureFiles(t, lk, runID, s)}, false)
+	if err == nil || !strings.Contains(err.Error(), "not written by hipaa-evidence") {
+		t.Fatalf("WriteFile beside a foreign SHA256SUMS: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, SumsFile)); err != nil || !bytes.Equal(b, foreign) {
+		t.Errorf("the foreign SHA256SUMS was changed: %q %v", b, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.zip")); len(m) != 0 {
+		t.Errorf("a bundle was written anyway: %v", m)
+	}
+}
+
 func TestSlugAndFileName(t *testing.T) {
 	tests := []struct{ org, period, want string }{
 		{"Acme Health", "2026-Q4", "hipaa-evidence-acme-health-2026-Q4.zip"},

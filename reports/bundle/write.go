@@ -518,6 +518,9 @@ func WriteFile(ctx context.Context, dir string, in *Input, replace bool) (*Resul
 	if _, err := os.Lstat(final); err == nil && !replace {
 		return nil, fmt.Errorf("write bundle: %s already exists (pass --force to replace it)", final)
 	}
+	if err := checkOuterSums(dir); err != nil {
+		return nil, fmt.Errorf("write bundle: %w", err)
+	}
 	tmp, err := os.CreateTemp(dir, ".tmp-"+name+"-")
 	if err != nil {
 		return nil, fmt.Errorf("write bundle: %w", err)
@@ -549,26 +552,61 @@ func WriteFile(ctx context.Context, dir string, in *Input, replace bool) (*Resul
 	return res, nil
 }
 
+// checkOuterSums fails when dir holds a SHA256SUMS this package would not
+// update (someone else's), before anything is written.
+func checkOuterSums(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, SumsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	prev, err := ParseSums(b)
+	if err != nil {
+		return fmt.Errorf("%s exists and was not written by hipaa-evidence (%v): choose another output directory", filepath.Join(dir, SumsFile), err)
+	}
+	for _, s := range prev {
+		if !strings.HasPrefix(s.Path, "hipaa-evidence-") || !strings.HasSuffix(s.Path, ".zip") || strings.Contains(s.Path, "/") {
+			return fmt.Errorf("%s lists %s, which is not a bundle: it was not written by hipaa-evidence; choose another output directory", filepath.Join(dir, SumsFile), s.Path)
+		}
+	}
+	return nil
+}
+
 // writeOuterSums records the zip's digest in dir/SHA256SUMS, keeping lines
 // for other zips that still exist, and signs it into dir/SHA256SUMS.sig.
 func writeOuterSums(ctx context.Context, dir, name, digest string, signer evidence.Signer) error {
 	sums := []Sum{{Digest: digest, Path: name}}
-	if old, err := os.ReadFile(filepath.Join(dir, SumsFile)); err == nil {
-		if prev, err := ParseSums(old); err == nil {
-			for _, s := range prev {
-				if s.Path == name || strings.Contains(s.Path, "/") {
-					continue
-				}
-				if _, err := os.Stat(filepath.Join(dir, s.Path)); err == nil {
-					sums = append(sums, s)
-				}
+	sumsPath := filepath.Join(dir, SumsFile)
+	old, err := os.ReadFile(sumsPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read %s: %w", sumsPath, err)
+	default:
+		// Only a list this package wrote is updated; anything else in the
+		// directory is someone else's file and is never overwritten.
+		prev, err := ParseSums(old)
+		if err != nil {
+			return fmt.Errorf("%s exists and was not written by hipaa-evidence (%v): choose another output directory", sumsPath, err)
+		}
+		for _, s := range prev {
+			if !strings.HasPrefix(s.Path, "hipaa-evidence-") || !strings.HasSuffix(s.Path, ".zip") || strings.Contains(s.Path, "/") {
+				return fmt.Errorf("%s lists %s, which is not a bundle: it was not written by hipaa-evidence; choose another output directory", sumsPath, s.Path)
+			}
+			if s.Path == name {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, s.Path)); err == nil {
+				sums = append(sums, s)
 			}
 		}
 	}
 	data := FormatSums(sums)
 	sig, err := signer.Sign(ctx, data)
 	if err != nil {
-		return fmt.Errorf("sign %s: %w", filepath.Join(dir, SumsFile), err)
+		return fmt.Errorf("sign %s: %w", sumsPath, err)
 	}
 	for _, f := range []struct {
 		name string
