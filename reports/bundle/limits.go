@@ -33,10 +33,12 @@ const (
 	// limit.
 	DefaultMaxTotalSize int64 = 64 << 30
 	// DefaultMaxCompressionRatio bounds uncompressed/compressed size for
-	// entries larger than ratioCheckMinSize (200:1). It stops a single-entry
-	// zip bomb (a few KiB that inflate to gigabytes) before it is inflated;
-	// real evidence, even repetitive JSON, compresses far less, and this
-	// package stores entries uncompressed.
+	// entries larger than ratioCheckMinSize, and uncompressed total/archive
+	// size for the archive as a whole (200:1). It stops a zip bomb (a few KiB
+	// that inflate to gigabytes, in one entry or spread over many small
+	// ones) before anything is inflated; real evidence, even repetitive
+	// JSON, compresses far less, and this package stores entries
+	// uncompressed.
 	DefaultMaxCompressionRatio int64 = 200
 
 	// ratioCheckMinSize exempts small entries from the ratio check: a 100 KiB

@@ -119,6 +119,11 @@ func OpenArchive(r io.ReaderAt, size int64, limits Limits) (*Archive, error) {
 		a.files[name] = f
 		a.names = append(a.names, name)
 	}
+	// Many entries each under ratioCheckMinSize can still inflate a small
+	// archive enormously; bound the archive's ratio as a whole too.
+	if a.total > ratioCheckMinSize && a.total/max(size, 1) > l.MaxCompressionRatio {
+		return nil, fail("", fmt.Errorf("%w: the %d byte archive inflates to %d bytes (ratio %d:1, limit %d:1)", ErrZipBomb, size, a.total, a.total/max(size, 1), l.MaxCompressionRatio))
+	}
 	// Entries sharing compressed data are the overlapping zip bomb: a few
 	// kilobytes referenced by thousands of entries.
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })

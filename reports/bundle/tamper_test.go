@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -253,6 +254,13 @@ func TestTamperMatrix(t *testing.T) {
 			wantErr: ErrDuplicate, wantMsg: "both a file and a directory"},
 		tc{name: "zip bomb", zip: withEntry(zipEntry{name: "bomb.bin", data: make([]byte, 8<<20), method: zip.Deflate}),
 			wantErr: ErrZipBomb, wantAt: "bomb.bin", wantMsg: "ratio"},
+		tc{name: "many small bombs", zip: func(t *testing.T) []byte {
+			var es []zipEntry
+			for i := 0; i < 64; i++ {
+				es = append(es, zipEntry{name: fmt.Sprintf("b/%02d.bin", i), data: make([]byte, 1<<20), method: zip.Deflate})
+			}
+			return buildZip(t, es)
+		}, wantErr: ErrZipBomb, wantMsg: "archive inflates"},
 		tc{name: "overlapping entries", zip: func(t *testing.T) []byte { return overlappingZip(t) }, wantErr: ErrZipBomb, wantMsg: "overlaps"},
 		tc{name: "oversize entry", zip: func(t *testing.T) []byte { return f.zip }, opts: Options{Limits: Limits{MaxEntrySize: 64}},
 			wantErr: ErrTooLarge, wantMsg: "entry of"},
