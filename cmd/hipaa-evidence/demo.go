@@ -12,14 +12,17 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	collaws "github.com/hipaa-evidence/hipaa-evidence/collectors/aws"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
+	"github.com/hipaa-evidence/hipaa-evidence/controls"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/config"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/demo"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/period"
+	"github.com/hipaa-evidence/hipaa-evidence/templates"
 )
 
 // The demo's layout inside its output directory.
@@ -27,6 +30,7 @@ const (
 	demoConfigFile = "hipaa-evidence.yaml"
 	demoKeyFile    = "keys/demo-signing-key.pem"
 	demoLockerDir  = "evidence-locker"
+	demoReportDir  = "reports"
 )
 
 func (a *app) demoCommand() *cobra.Command {
@@ -158,22 +162,220 @@ func (a *app) runDemo(ctx context.Context, out string) error {
 	a.printDemoCollection(res, time.Since(t0))
 	env.Close()
 
+	// From here on the demo runs the same code as evaluate and report, on
+	// the demo's locker, key, ownership matrix and exceptions register.
+	if err := a.useDemoFiles(out, keyPath, env.Org, demo.Period{Start: start, End: end}); err != nil {
+		return err
+	}
+	step("Attaching Example Health's manual evidence (sample documents, signed with the demo key)")
+	if err := a.attachDemoEvidence(ctx, out, lk, signer, demo.Period{Start: start, End: end}); err != nil {
+		return err
+	}
+	t0 = time.Now()
+	step("Evaluating the evidence against the HIPAA Security Rule (ownership matrix and exceptions register: %s, %s)",
+		filepath.Join(out, controls.DefaultOwnershipFile), filepath.Join(out, controls.DefaultExceptionsFile))
+	outcome, err := a.evaluateRun(ctx, res.RunID)
+	if err != nil {
+		return err
+	}
+	a.printDemoEvaluation(outcome, names(res), time.Since(t0))
+
+	t0 = time.Now()
+	reportDir := filepath.Join(out, demoReportDir)
+	step("Writing the reports into %s", reportDir)
+	gen, err := a.report(ctx, reportFlags{formats: "json,pdf,xlsx", out: reportDir, results: outcome.Path}, lk)
+	if err != nil {
+		return err
+	}
+	for _, f := range gen.Files {
+		a.printf("    %-5s %s\n", f.Format, f.Path)
+	}
+	a.printf("    package digest sha256:%s (%s)\n", gen.Digest, time.Since(t0).Round(time.Millisecond))
+
 	a.printf("\n")
 	step("Done in %s. Everything is in %s:", time.Since(started).Round(100*time.Millisecond), out)
-	a.printf("    %-34s the demo's config (organization, regions, collector options)\n", cfgPath)
-	a.printf("    %-34s the DEMO private key (mode 0600) and %s.pub\n", keyPath, filepath.Base(keyPath))
-	a.printf("    %-34s signed snapshots and the run manifest\n", filepath.Join(out, demoLockerDir))
-	a.printf("\nLook at the evidence:\n")
-	a.printf("    cd %s && hipaa-evidence locker show %s --verify\n", out, res.RunID)
+	a.printf("    %-44s the demo's config (organization, regions, collector options)\n", cfgPath)
+	a.printf("    %-44s Example Health's owners (two not named yet)\n", filepath.Join(out, controls.DefaultOwnershipFile))
+	a.printf("    %-44s one approved exception, one lapsed\n", filepath.Join(out, controls.DefaultExceptionsFile))
+	a.printf("    %-44s the DEMO private key (mode 0600) and %s.pub\n", keyPath, filepath.Base(keyPath))
+	a.printf("    %-44s signed snapshots, the run manifest, signed results\n", filepath.Join(out, demoLockerDir))
+	a.printf("    %-44s the PDF report, the XLSX workbook, the JSON model\n", reportDir)
+	a.printf("\nLook at the evidence and the results (from %s):\n", out)
+	a.printf("    hipaa-evidence locker show %s --verify\n", res.RunID)
+	a.printf("    hipaa-evidence controls show 164.312(d)\n")
 	a.printf("Check one snapshot's signature without hipaa-evidence:\n")
 	if e, ok := firstSnapshot(res); ok {
 		obj := filepath.Join(lk.Root(), e.Path)
 		a.printf("    openssl dgst -sha256 -verify %s.pub -signature %s.sig %s\n", keyPath, obj, obj)
 	}
-	if res.Gaps > 0 {
-		return fmt.Errorf("demo run %s: %d of %d snapshots incomplete (deliberate, see above): %w", res.RunID, res.Gaps, len(res.Manifest.Snapshots), errGaps)
+	if n := outcome.Summary.Results.Unknown; n > 0 || res.Gaps > 0 {
+		return fmt.Errorf("demo: %d of %d snapshots incomplete, %d unknown results (deliberate, see above): %w",
+			res.Gaps, len(res.Manifest.Snapshots), n, errGaps)
 	}
 	return nil
+}
+
+// useDemoFiles points the commands the demo runs after collection at the
+// demo's directory: its locker and key (never the user's --locker, --key or
+// --kms-key), and the sample organization's ownership matrix and exceptions
+// register, written there.
+func (a *app) useDemoFiles(out, keyPath string, org *demo.Organization, p demo.Period) error {
+	fsys, err := templates.Open("")
+	if err != nil {
+		return err
+	}
+	starter, err := templates.ReadFile(fsys, "starter/ownership.yaml")
+	if err != nil {
+		return err
+	}
+	ownership, err := demo.Ownership(starter)
+	if err != nil {
+		return err
+	}
+	exceptions, err := demo.Exceptions(org, p)
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{controls.DefaultOwnershipFile: ownership, controls.DefaultExceptionsFile: exceptions}
+	for _, section := range []struct{ name, file string }{
+		{controls.OwnershipSection, controls.DefaultOwnershipFile},
+		{controls.ExceptionsSection, controls.DefaultExceptionsFile},
+	} {
+		path := filepath.Join(out, section.file)
+		if err := os.WriteFile(path, files[section.file], 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if a.cfg.Extensions == nil {
+			a.cfg.Extensions = map[string]yaml.Node{}
+		}
+		a.cfg.Extensions[section.name] = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: path}
+	}
+	a.lockerPath, a.keyPath, a.kmsKey = filepath.Join(out, demoLockerDir), keyPath, ""
+	return nil
+}
+
+// attachDemoEvidence attaches the sample organization's manual evidence as
+// attach does: AWS's audit report for every entry the ownership matrix
+// assigns to AWS, and a few policies and plans.
+func (a *app) attachDemoEvidence(ctx context.Context, out string, lk *locker.Locker, signer evidence.Signer, p demo.Period) error {
+	cat, err := controls.DefaultCatalog()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(out, controls.DefaultOwnershipFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	own, err := controls.ParseOwnership(path, b, cat)
+	if err != nil {
+		return err
+	}
+	var awsIDs []string
+	for id, e := range own.Entries {
+		if e.Responsibility == "aws" && e.NotApplicable == "" {
+			awsIDs = append(awsIDs, id)
+		}
+	}
+	sort.Strings(awsIDs)
+	atts := demo.Attachments(awsIDs, p)
+	for _, att := range atts {
+		if _, err := controls.Attach(ctx, lk, signer, cat, controls.AttachRequest{
+			Control: att.Control, FileName: att.FileName, Data: att.Data, Note: att.Note, ValidUntil: att.ValidUntil, Now: a.now(),
+		}); err != nil {
+			return fmt.Errorf("attach %s to %s: %w", att.FileName, att.Control, err)
+		}
+	}
+	a.printf("    %d documents: AWS's audit report for the %d entries inherited from AWS, %d policies, plans and agreements (one out of date)\n",
+		len(atts), len(awsIDs), len(atts)-len(awsIDs))
+	return nil
+}
+
+// names maps the run's account ids to their names.
+func names(res *collectors.Result) map[string]string {
+	out := map[string]string{}
+	for _, acc := range res.Manifest.Accounts {
+		out[acc.AccountID] = acc.Name
+	}
+	return out
+}
+
+// printDemoEvaluation summarises the evaluation: counts, the failing checks
+// and the unknown results with the calls that failed.
+func (a *app) printDemoEvaluation(o *controls.Outcome, accounts map[string]string, took time.Duration) {
+	s, r := o.Summary, o.Results
+	a.printf("    %d checks, %d results: %d pass, %d fail, %d unknown, %d not applicable, %d excepted (%s)\n",
+		s.Checks, s.Results.Total(), s.Results.Pass, s.Results.Fail, s.Results.Unknown, s.Results.NotApplicable, s.Results.Excepted, took.Round(time.Millisecond))
+	c := s.Controls
+	a.printf("    %d catalog entries: %d met, %d not met, %d partial, %d unknown, %d need manual evidence, %d inherited, %d not applicable\n",
+		c.Total(), c.Met, c.NotMet, c.Partial, c.Unknown, c.ManualRequired, c.Inherited, c.NotApplicable)
+	type tally struct {
+		n        int
+		accounts map[string]bool
+		actions  map[string]bool
+	}
+	fails, unknowns := map[string]*tally{}, map[string]*tally{}
+	for _, res := range r.Results {
+		var m map[string]*tally
+		switch res.Status {
+		case controls.StatusFail:
+			m = fails
+		case controls.StatusUnknown:
+			m = unknowns
+		default:
+			continue
+		}
+		t := m[res.CheckID]
+		if t == nil {
+			t = &tally{accounts: map[string]bool{}, actions: map[string]bool{}}
+			m[res.CheckID] = t
+		}
+		t.n++
+		name := accounts[res.AccountID]
+		if name == "" {
+			name = res.AccountID
+		}
+		t.accounts[name] = true
+		for _, act := range res.FailedActions {
+			t.actions[act] = true
+		}
+	}
+	list := func(title string, m map[string]*tally, withActions bool) {
+		if len(m) == 0 {
+			return
+		}
+		a.printf("    %s\n", title)
+		ids := make([]string, 0, len(m))
+		for id := range m {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			t := m[id]
+			line := fmt.Sprintf("      %-40s %3d  %s", id, t.n, strings.Join(sortedSet(t.accounts), ", "))
+			if withActions && len(t.actions) > 0 {
+				line += "  (" + strings.Join(sortedSet(t.actions), ", ") + " failed)"
+			}
+			a.printf("%s\n", line)
+		}
+	}
+	list("Failing (check, resources, accounts):", fails, false)
+	list("Unknown -- evidence not seen, never counted as a pass:", unknowns, true)
+	if s.OwnershipGaps > 0 {
+		a.printf("    %d catalog entries have ownership gaps\n", s.OwnershipGaps)
+	}
+	a.printf("    exceptions: %d active, %d expired (lapsed, flagged), %d matching nothing\n", s.ExceptionsActive, s.ExceptionsExpired, s.ExceptionsUnmatched)
+	a.printf("    results.json (signed): %s\n", filepath.Join(a.lockerDir(), "files", filepath.FromSlash(o.Path)))
+}
+
+// sortedSet returns the set's members, sorted.
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // prepareDemoDir creates out, or accepts it when it exists and is empty.
@@ -206,6 +408,8 @@ func writeDemoConfig(path, period string) error {
 #   hipaa-evidence locker runs
 organization: %s
 period: %s
+ownership: ownership.yaml
+exceptions: exceptions.yaml
 locker:
   path: %s
 signing:
@@ -215,6 +419,10 @@ aws:
   regions: [%s]
   organization: true
   audit_role: %s
+checks:
+  params:
+    iam_workforce_federation:
+      break_glass_users: [breakglass-admin]
 collectors:
   options:
     s3:
@@ -236,16 +444,13 @@ collectors:
 func (a *app) printDemoCollection(res *collectors.Result, took time.Duration) {
 	m := res.Manifest
 	a.printf("    run %s: %d signed snapshots from %d accounts in %s\n", res.RunID, len(m.Snapshots), len(m.Accounts), took.Round(time.Millisecond))
-	names := map[string]string{}
-	for _, acc := range m.Accounts {
-		names[acc.AccountID] = acc.Name
-	}
+	accounts := names(res)
 	var incomplete []string
 	for _, s := range m.Snapshots {
 		if s.Status == evidence.StatusOK {
 			continue
 		}
-		who := names[s.AccountID]
+		who := accounts[s.AccountID]
 		if who == "" {
 			who = s.AccountID
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
+	"github.com/hipaa-evidence/hipaa-evidence/controls"
 )
 
 // TestMain lets the test binary serve the demo's emulator processes.
@@ -108,6 +110,60 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Join(gaps, "\n") != strings.Join(want, "\n") {
 		t.Errorf("evidence gaps:\n%s\nwant exactly the sample's deliberate ones:\n%s", strings.Join(gaps, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The evaluation: results.json signed with the demo key, every control
+	// status present, and the deliberate gaps unknown, never passing.
+	rel, err := controls.LatestResults(lk, v.Manifest.Period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := lk.ReadFile(rel, 64<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := lk.ReadFile(rel+".sig", 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := evidence.Verify(signer.PublicKey(), data, sig); err != nil {
+		t.Errorf("results.json does not verify with the demo key: %v", err)
+	}
+	var res controls.Results
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.DemoKey || res.RunID != runs[0] || len(res.Controls) != 68 {
+		t.Errorf("results: demo key %v, run %s, %d controls", res.DemoKey, res.RunID, len(res.Controls))
+	}
+	statuses := map[controls.ControlStatus]int{}
+	for _, c := range res.Controls {
+		statuses[c.Status]++
+	}
+	for _, st := range []controls.ControlStatus{controls.ControlMet, controls.ControlNotMet, controls.ControlPartial, controls.ControlUnknown,
+		controls.ControlManualRequired, controls.ControlInherited, controls.ControlNotApplicable} {
+		if statuses[st] == 0 {
+			t.Errorf("no catalog entry is %s; the demo should show every status (got %v)", st, statuses)
+		}
+	}
+	for _, r := range res.Results {
+		denied := names[r.AccountID] == "analytics" && r.CheckID == "iam_console_users_mfa" ||
+			names[r.AccountID] == "sandbox" && r.Region == "us-west-2" && r.CheckID == "kms_cmk_rotation_enabled"
+		if denied && r.Status != controls.StatusUnknown {
+			t.Errorf("%s in %s %s is %s, want unknown: its evidence was refused", r.CheckID, names[r.AccountID], r.Region, r.Status)
+		}
+	}
+	if res.Summary.ExceptionsActive != 1 || res.Summary.ExceptionsExpired != 1 || res.Summary.OwnershipGaps != 2 {
+		t.Errorf("exceptions active %d, expired %d; ownership gaps %d; want 1, 1, 2",
+			res.Summary.ExceptionsActive, res.Summary.ExceptionsExpired, res.Summary.OwnershipGaps)
+	}
+
+	// The reports.
+	for _, ext := range []string{".pdf", ".xlsx", ".json"} {
+		p := filepath.Join(out, demoReportDir, "hipaa-evidence-report-"+v.Manifest.Period+ext)
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("report %s: %v", p, err)
+		}
 	}
 
 	// An auditor's check of one snapshot, with openssl alone.

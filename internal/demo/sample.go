@@ -188,7 +188,7 @@ func Sample(ids IDs, orgID string, period Period, now time.Time) (*Organization,
 			{Name: "S3 data events on PHI buckets", FieldSelectors: []cloudtrailfake.FieldSelector{
 				{Field: "eventCategory", Equals: []string{"Data"}},
 				{Field: "resources.type", Equals: []string{"AWS::S3::Object"}},
-				{Field: "resources.ARN", StartsWith: []string{"arn:aws:s3:::clinic-prod-phi-", "arn:aws:s3:::analytics-phi-"}}}},
+				{Field: "resources.ARN", StartsWith: []string{"arn:aws:s3:::clinic-prod-phi-records/", "arn:aws:s3:::clinic-prod-phi-imaging/", "arn:aws:s3:::analytics-phi-extracts/"}}}},
 		},
 	}
 	cisFilter := func(name, pattern string) cloudtrailfake.MetricFilter {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,6 +168,7 @@ func (e *Environment) seedAccount(ctx context.Context, a *Account) error {
 			return fmt.Errorf("seed %s KMS in %s: %w", a.Name, r, err)
 		}
 	}
+	a.resolveKeyAliases()
 	if a.CloudTrail != nil {
 		if err := a.CloudTrail.Seed(ctx, home); err != nil {
 			return fmt.Errorf("seed %s CloudTrail: %w", a.Name, err)
@@ -223,5 +225,38 @@ func (e *Environment) installStubs() {
 			}
 			return nil
 		})
+	}
+}
+
+// resolveKeyAliases replaces the alias ARNs the sample data gives trails and
+// buckets for their KMS keys with the key ARNs kumo gave those keys when
+// seeding: CloudTrail reports a trail's key as a key ARN, and the checks
+// match keys by ARN.
+func (a *Account) resolveKeyAliases() {
+	resolve := func(ref string) string {
+		parts := strings.SplitN(ref, ":", 6)
+		if len(parts) != 6 || parts[2] != "kms" || !strings.HasPrefix(parts[5], "alias/") || a.KMS[parts[3]] == nil {
+			return ref
+		}
+		for _, k := range a.KMS[parts[3]].Keys {
+			for _, al := range k.Aliases {
+				if al == parts[5] && k.ARN != "" {
+					return k.ARN
+				}
+			}
+		}
+		return ref
+	}
+	if a.CloudTrail != nil {
+		for _, t := range a.CloudTrail.Trails {
+			t.KMSKey = resolve(t.KMSKey)
+		}
+	}
+	if a.S3 != nil {
+		for _, b := range a.S3.Buckets {
+			if b.Encryption != nil {
+				b.Encryption.KMSKey = resolve(b.Encryption.KMSKey)
+			}
+		}
 	}
 }
