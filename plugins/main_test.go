@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	testfs "testing/fstest"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
@@ -34,6 +36,9 @@ func TestMain(m *testing.M) {
 		servePlugin(mode)
 		os.Exit(0)
 	}
+	// go-plugin's in-process test helper logs at debug level to hclog's
+	// default output; keep the test output readable.
+	hclog.DefaultOutput = io.Discard
 	os.Exit(m.Run())
 }
 

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -17,6 +19,10 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
+
+// go-plugin's in-process test helper logs at debug level to hclog's default
+// output; keep the test output readable.
+func init() { hclog.DefaultOutput = io.Discard }
 
 // fakePlugin serves a fixed description and n snapshots per Collect.
 type fakePlugin struct {
