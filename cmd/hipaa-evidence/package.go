@@ -79,13 +79,31 @@ type packaged struct {
 }
 
 // packageRun evaluates a run (pf.runID, or the latest of the period),
-// renders its reports into pf.out and writes the bundle there. run and demo
-// call it after collect.
+// renders its reports into pf.out and writes the bundle there. run calls it
+// after collect.
 func (a *app) packageRun(ctx context.Context, pf packageFlags) (*packaged, error) {
 	outcome, err := a.evaluateRun(ctx, pf.runID)
 	if err != nil {
 		return nil, err
 	}
+	lk, err := a.openLocker()
+	if err != nil {
+		return nil, err
+	}
+	gen, err := a.report(ctx, reportFlags{formats: "json,pdf,xlsx", out: pf.out, templates: pf.templates, results: outcome.Path}, lk)
+	if err != nil {
+		return nil, err
+	}
+	return a.packageOutcome(ctx, outcome, gen, pf)
+}
+
+// packageOutcome writes the bundle of an evaluation whose reports are
+// already rendered: the run's evidence, the manual evidence it used,
+// results.json, its inputs (checks/, config/) and the report files, sealed
+// with the configured signer (a.signer) into pf.out. The locker is the
+// configured one (a.openLocker). The demo calls it after evaluate and
+// report.
+func (a *app) packageOutcome(ctx context.Context, outcome *controls.Outcome, gen *reports.Generated, pf packageFlags) (*packaged, error) {
 	lk, err := a.openLocker()
 	if err != nil {
 		return nil, err
@@ -98,10 +116,6 @@ func (a *app) packageRun(ctx context.Context, pf packageFlags) (*packaged, error
 	org := a.cfg.Organization
 	if org == "" {
 		org = r.Organization
-	}
-	gen, err := a.report(ctx, reportFlags{formats: "json,pdf,xlsx", out: pf.out, templates: pf.templates, results: outcome.Path}, lk)
-	if err != nil {
-		return nil, err
 	}
 	evalFiles, err := controls.InputFiles(outcome.Inputs)
 	if err != nil {

@@ -49,6 +49,12 @@ func TestPackageCommand(t *testing.T) {
 	if _, stderr, code := runCLI(t, dir, "collect", "--collectors", "test-identity", "--quiet", "--period", "2026-Q4"); code != 0 {
 		t.Fatalf("collect: exit %d: %s", code, stderr)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "Risk analysis: 2026.pdf"), []byte("%PDF-1.4 risk analysis"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, dir, "attach", "--control", "164.308(a)(1)(ii)(A)", "--file", "Risk analysis: 2026.pdf"); code != 0 {
+		t.Fatalf("attach: exit %d: %s", code, stderr)
+	}
 	stdout, stderr, code := runCLI(t, dir, "package", "--period", "2026-Q4", "--out", "dist", "--quiet")
 	if code != exitOK && code != exitGaps {
 		t.Fatalf("package: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
@@ -66,14 +72,22 @@ func TestPackageCommand(t *testing.T) {
 			t.Errorf("bundle lacks %s", want)
 		}
 	}
-	checks := 0
+	checks, attached := 0, map[string]bool{}
 	for n := range names {
 		if strings.HasPrefix(n, "checks/") {
 			checks++
 		}
+		if strings.HasPrefix(n, "attachments/") {
+			attached[filepath.Base(n)] = true
+		}
 	}
 	if checks == 0 {
 		t.Error("bundle carries no check files")
+	}
+	for _, want := range []string{"Risk analysis_ 2026.pdf", "Risk analysis_ 2026.pdf.sig", "metadata.json", "metadata.json.sig"} {
+		if !attached[want] {
+			t.Errorf("bundle lacks attachment file %s (has %v)", want, attached)
+		}
 	}
 	for _, f := range []string{"SHA256SUMS", "SHA256SUMS.sig", "hipaa-evidence-report-2026-Q4.pdf"} {
 		if _, err := os.Stat(filepath.Join(dir, "dist", f)); err != nil {
@@ -82,7 +96,7 @@ func TestPackageCommand(t *testing.T) {
 	}
 	stdout, stderr, code = runCLI(t, dir, "verify", zipPath, "--fingerprint", keyID, "--reevaluate")
 	t.Logf("verify output:\n%s", stdout)
-	if code != exitOK || !strings.Contains(stdout, "byte for byte") {
+	if code != exitOK || !strings.Contains(stdout, "byte for byte") || !strings.Contains(stdout, "and 2 attachment(s)") {
 		t.Fatalf("verify --reevaluate: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	if _, stderr, code := runCLI(t, dir, "package", "--period", "2026-Q4", "--out", "dist", "--quiet"); code != exitError || !strings.Contains(stderr, "already exists") {
