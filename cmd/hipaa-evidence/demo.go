@@ -30,7 +30,7 @@ const (
 	demoConfigFile = "hipaa-evidence.yaml"
 	demoKeyFile    = "keys/demo-signing-key.pem"
 	demoLockerDir  = "evidence-locker"
-	demoReportDir  = "reports"
+	demoPackageDir = "package"
 )
 
 func (a *app) demoCommand() *cobra.Command {
@@ -172,25 +172,23 @@ func (a *app) runDemo(ctx context.Context, out string) error {
 		return err
 	}
 	t0 = time.Now()
-	step("Evaluating the evidence against the HIPAA Security Rule (ownership matrix and exceptions register: %s, %s)",
+	step("Evaluating the evidence against the HIPAA Security Rule, writing the reports and the signed bundle")
+	a.printf("    ownership matrix %s, exceptions register %s\n",
 		filepath.Join(out, controls.DefaultOwnershipFile), filepath.Join(out, controls.DefaultExceptionsFile))
-	outcome, err := a.evaluateRun(ctx, res.RunID)
+	pkgDir := filepath.Join(out, demoPackageDir)
+	pkg, err := a.packageRun(ctx, packageFlags{out: pkgDir, runID: res.RunID})
 	if err != nil {
 		return err
 	}
-	a.printDemoEvaluation(outcome, names(res), time.Since(t0))
-
-	t0 = time.Now()
-	reportDir := filepath.Join(out, demoReportDir)
-	step("Writing the reports into %s", reportDir)
-	gen, err := a.report(ctx, reportFlags{formats: "json,pdf,xlsx", out: reportDir, results: outcome.Path}, lk)
-	if err != nil {
-		return err
+	a.printDemoEvaluation(pkg.Outcome, names(res))
+	a.printf("    reports (package digest sha256:%s):\n", pkg.Reports.Digest)
+	for _, f := range pkg.Reports.Files {
+		a.printf("      %-5s %s\n", f.Format, f.Path)
 	}
-	for _, f := range gen.Files {
-		a.printf("    %-5s %s\n", f.Format, f.Path)
-	}
-	a.printf("    package digest sha256:%s (%s)\n", gen.Digest, time.Since(t0).Round(time.Millisecond))
+	b := pkg.Bundle
+	a.printf("    bundle: %s\n      %d files sealed, %d bytes, sha256 %s; SHA256SUMS and SHA256SUMS.sig beside it cover the zip\n",
+		b.Path, len(b.Manifest.Files)+2, b.Size, b.SHA256)
+	a.printf("    (%s)\n", time.Since(t0).Round(time.Millisecond))
 
 	a.printf("\n")
 	step("Done in %s. Everything is in %s:", time.Since(started).Round(100*time.Millisecond), out)
@@ -198,21 +196,41 @@ func (a *app) runDemo(ctx context.Context, out string) error {
 	a.printf("    %-44s Example Health's owners (two not named yet)\n", filepath.Join(out, controls.DefaultOwnershipFile))
 	a.printf("    %-44s one approved exception, one lapsed\n", filepath.Join(out, controls.DefaultExceptionsFile))
 	a.printf("    %-44s the DEMO private key (mode 0600) and %s.pub\n", keyPath, filepath.Base(keyPath))
-	a.printf("    %-44s signed snapshots, the run manifest, signed results\n", filepath.Join(out, demoLockerDir))
-	a.printf("    %-44s the PDF report, the XLSX workbook, the JSON model\n", reportDir)
-	a.printf("\nLook at the evidence and the results (from %s):\n", out)
+	a.printf("    %-44s signed snapshots, run manifest, attachments, results\n", filepath.Join(out, demoLockerDir))
+	a.printf("    %-44s the bundle, its SHA256SUMS and .sig, the PDF, XLSX and JSON\n", pkgDir)
+
+	keyID = b.Manifest.KeyID
+	zipName := filepath.Base(b.Path)
+	a.printf("\nVerify the bundle as an auditor would (it is sealed with the DEMO key, so verify says so loudly):\n")
+	a.printf("    hipaa-evidence verify %s --fingerprint %s\n", b.Path, keyID)
+	a.printf("or with standard tools only (README-VERIFY.txt in the bundle has every step):\n")
+	a.printf("    cd %s\n", pkgDir)
+	a.printf("    openssl dgst -sha256 -verify %s.pub -signature SHA256SUMS.sig SHA256SUMS && sha256sum -c SHA256SUMS\n", relTo(pkgDir, keyPath))
+	a.printf("    unzip -q -d bundle %s && cd bundle\n", zipName)
+	a.printf("    openssl pkey -pubin -in keys/signing-key.pub -outform DER | sha256sum     # must print %s\n", keyID)
+	a.printf("    openssl dgst -sha256 -verify keys/signing-key.pub -signature SHA256SUMS.sig SHA256SUMS\n")
+	a.printf("    sha256sum -c --strict SHA256SUMS\n")
+	a.printf("Look at the evidence and the results (from %s):\n", out)
 	a.printf("    hipaa-evidence locker show %s --verify\n", res.RunID)
 	a.printf("    hipaa-evidence controls show 164.312(d)\n")
-	a.printf("Check one snapshot's signature without hipaa-evidence:\n")
-	if e, ok := firstSnapshot(res); ok {
-		obj := filepath.Join(lk.Root(), e.Path)
-		a.printf("    openssl dgst -sha256 -verify %s.pub -signature %s.sig %s\n", keyPath, obj, obj)
-	}
-	if n := outcome.Summary.Results.Unknown; n > 0 || res.Gaps > 0 {
+	if n := pkg.Outcome.Summary.Results.Unknown; n > 0 || res.Gaps > 0 {
 		return fmt.Errorf("demo: %d of %d snapshots incomplete, %d unknown results (deliberate, see above): %w",
 			res.Gaps, len(res.Manifest.Snapshots), n, errGaps)
 	}
 	return nil
+}
+
+// relTo returns path relative to dir when it can, else path.
+func relTo(dir, path string) string {
+	absDir, err1 := filepath.Abs(dir)
+	absPath, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return path
+	}
+	if r, err := filepath.Rel(absDir, absPath); err == nil {
+		return r
+	}
+	return path
 }
 
 // useDemoFiles points the commands the demo runs after collection at the
@@ -302,10 +320,10 @@ func names(res *collectors.Result) map[string]string {
 
 // printDemoEvaluation summarises the evaluation: counts, the failing checks
 // and the unknown results with the calls that failed.
-func (a *app) printDemoEvaluation(o *controls.Outcome, accounts map[string]string, took time.Duration) {
+func (a *app) printDemoEvaluation(o *controls.Outcome, accounts map[string]string) {
 	s, r := o.Summary, o.Results
-	a.printf("    %d checks, %d results: %d pass, %d fail, %d unknown, %d not applicable, %d excepted (%s)\n",
-		s.Checks, s.Results.Total(), s.Results.Pass, s.Results.Fail, s.Results.Unknown, s.Results.NotApplicable, s.Results.Excepted, took.Round(time.Millisecond))
+	a.printf("    %d checks, %d results: %d pass, %d fail, %d unknown, %d not applicable, %d excepted\n",
+		s.Checks, s.Results.Total(), s.Results.Pass, s.Results.Fail, s.Results.Unknown, s.Results.NotApplicable, s.Results.Excepted)
 	c := s.Controls
 	a.printf("    %d catalog entries: %d met, %d not met, %d partial, %d unknown, %d need manual evidence, %d inherited, %d not applicable\n",
 		c.Total(), c.Met, c.NotMet, c.Partial, c.Unknown, c.ManualRequired, c.Inherited, c.NotApplicable)

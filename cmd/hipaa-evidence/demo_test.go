@@ -158,12 +158,40 @@ func TestDemo(t *testing.T) {
 			res.Summary.ExceptionsActive, res.Summary.ExceptionsExpired, res.Summary.OwnershipGaps)
 	}
 
-	// The reports.
+	// The reports, and the bundle: the tool verifies it (warning that the
+	// key is a demo key), and the seal over the zip verifies with the demo
+	// key alone.
+	pkg := filepath.Join(out, demoPackageDir)
 	for _, ext := range []string{".pdf", ".xlsx", ".json"} {
-		p := filepath.Join(out, demoReportDir, "hipaa-evidence-report-"+v.Manifest.Period+ext)
+		p := filepath.Join(pkg, "hipaa-evidence-report-"+v.Manifest.Period+ext)
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 			t.Errorf("report %s: %v", p, err)
 		}
+	}
+	zips, err := filepath.Glob(filepath.Join(pkg, "*.zip"))
+	if err != nil || len(zips) != 1 {
+		t.Fatalf("bundles %v, %v; want one", zips, err)
+	}
+	if !strings.Contains(stdout, "hipaa-evidence verify "+zips[0]+" --fingerprint "+evidence.KeyID(signer.PublicKey())) {
+		t.Errorf("the demo does not print the verify command for %s:\n%s", zips[0], stdout)
+	}
+	vout, verr, vcode := runCLI(t, dir, "verify", zips[0], "--fingerprint", evidence.KeyID(signer.PublicKey()))
+	if vcode != 0 || !strings.Contains(strings.ToLower(vout+verr), "demo key") {
+		t.Errorf("verify the demo bundle: exit %d, want 0 with a demo-key warning\nstdout: %s\nstderr: %s", vcode, vout, verr)
+	}
+	sums, err := os.ReadFile(filepath.Join(pkg, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sumsSig, err := os.ReadFile(filepath.Join(pkg, "SHA256SUMS.sig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := evidence.Verify(signer.PublicKey(), sums, sumsSig); err != nil {
+		t.Errorf("SHA256SUMS beside the bundle does not verify with the demo key: %v", err)
+	}
+	if !strings.Contains(string(sums), filepath.Base(zips[0])) {
+		t.Errorf("SHA256SUMS beside the bundle does not list it:\n%s", sums)
 	}
 
 	// An auditor's check of one snapshot, with openssl alone.

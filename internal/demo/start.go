@@ -198,7 +198,7 @@ func (e *Environment) installStubs() {
 	}
 	for _, a := range e.Org.Accounts() {
 		for _, d := range a.Denied {
-			add(a.ID, d.Region, map[string]collectortest.Handler{d.Action: collectortest.AccessDenied(d.Action)})
+			add(a.ID, d.Region, map[string]collectortest.Handler{d.Action: denied(a, d)})
 		}
 	}
 	for _, a := range e.Org.Accounts() {
@@ -258,5 +258,18 @@ func (a *Account) resolveKeyAliases() {
 				b.Encryption.KMSKey = resolve(b.Encryption.KMSKey)
 			}
 		}
+	}
+}
+
+// denied answers d's action with the service's access-denied error, as AWS
+// words a call an SCP or a missing permission refuses to the audit role.
+func denied(a *Account, d Denial) collectortest.Handler {
+	code := "AccessDenied"
+	if p := collectortest.ProtocolOf(d.Action); p == collectortest.JSON || p == collectortest.RestJSON {
+		code = "AccessDeniedException"
+	}
+	msg := fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/%s/hipaa-evidence is not authorized to perform: %s", a.ID, AuditRole, d.Action)
+	return func(*http.Request, []byte) *http.Response {
+		return collectortest.ErrorResponse(d.Action, 403, code, msg)
 	}
 }
