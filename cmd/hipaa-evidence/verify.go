@@ -214,7 +214,7 @@ func readSmallFile(path string, limit int64) ([]byte, error) {
 // demoBanner frames the demo-key warning so nobody can miss it.
 func demoBanner() string {
 	line := strings.Repeat("!", 78)
-	return line + "\n!! DEMO KEY: this bundle is signed with a throwaway demo key.\n!! Anyone may hold that key: the checks below prove nothing about who\n!! collected this evidence. Never hand a demo bundle to an auditor.\n" + line + "\n"
+	return line + "\n!! DEMO KEY: this bundle is signed with a throwaway demo key.\n!! Anyone may hold that key: a successful verification proves nothing\n!! about who collected this evidence. Never hand a demo bundle to an auditor.\n" + line + "\n"
 }
 
 // printVerifyReport prints what verification established.
