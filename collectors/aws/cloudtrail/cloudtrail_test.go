@@ -397,6 +397,47 @@ func TestMemberAccount(t *testing.T) {
 	}
 }
 
+// TestShadowsModel collects a member account whose model lists another
+// account's trails (the DescribeTrails stub of cloudtrailfake): the
+// multi-region organization trail covers every region as a shadow, the
+// single-region one only its home region, and neither is described here.
+func TestShadowsModel(t *testing.T) {
+	e := collectortest.NewEmulator(t)
+	org := "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-wide"
+	local := "arn:aws:cloudtrail:us-east-1:111122223333:trail/east-only"
+	m := &cloudtrailfake.Account{Shadows: []*cloudtrailfake.Trail{
+		{Name: "org-wide", ARN: org, HomeRegion: "us-east-1", MultiRegion: true, Organization: true, LogFileValidation: true},
+		{Name: "east-only", ARN: local, HomeRegion: "us-east-1"},
+	}}
+	m.Install(e.Transport)
+	tests := []struct {
+		region string
+		want   []string
+	}{
+		{"us-east-1", []string{local, org}},
+		{"us-west-2", []string{org}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region, func(t *testing.T) {
+			r := collect(t, &e.Endpoint, member, tt.region)
+			if r.trails.Status != evidence.StatusOK || len(r.tp.Trails) != 0 {
+				t.Fatalf("status %s, %d trails described; want ok and none (all are another account's)", r.trails.Status, len(r.tp.Trails))
+			}
+			if got := coverageARNs(r.tp); !slices.Equal(got, tt.want) {
+				t.Errorf("coverage %v, want %v", got, tt.want)
+			}
+			for _, c := range r.tp.Coverage {
+				if !c.Shadow || c.DescribedIn.AccountID != "111122223333" {
+					t.Errorf("coverage %+v, want a shadow described in its owner account", c)
+				}
+			}
+		})
+	}
+	if n := e.Transport.Count("cloudtrail:GetEventSelectors"); n != 0 {
+		t.Errorf("GetEventSelectors called %d times for shadows", n)
+	}
+}
+
 func TestFaults(t *testing.T) {
 	t.Run("access denied on one trail's event selectors", func(t *testing.T) {
 		e := newEmulator(t)
