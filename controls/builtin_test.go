@@ -20,6 +20,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iam"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/kms"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/s3"
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/controls"
 	"github.com/hipaa-evidence/hipaa-evidence/controls/hipaa"
@@ -57,6 +58,7 @@ var payloadTypes = map[string]func() any{
 	cloudtrail.KindLogGroups:        func() any { return &cloudtrail.LogGroupsPayload{} },
 	s3.KindBuckets:                  func() any { return &s3.BucketsPayload{} },
 	s3.KindAccountPublicAccessBlock: func() any { return &s3.AccountPublicAccessBlockPayload{} },
+	scope.KindServices:              func() any { return &scope.ServicesPayload{} },
 }
 
 func TestBuiltinChecksLoadAgainstCollectorKinds(t *testing.T) {
@@ -282,8 +284,11 @@ func matchResults(t *testing.T, got []controls.Result, want []wantResult, defAcc
 	used := make([]bool, len(got))
 	var problems []string
 	for _, w := range want {
-		if w.Account == "" {
+		switch w.Account {
+		case "":
 			w.Account = defAccount
+		case "-": // an organization-wide result has no account
+			w.Account = ""
 		}
 		found := false
 		for i, r := range got {

@@ -89,7 +89,7 @@ type Check struct {
 	// Conditions holds the CEL source of each expression, by field name.
 	Conditions map[string]string
 
-	forEach, resource, region, itemFailed, applies, unknownIf, pass, detail *compiled
+	forEach, resource, region, account, itemFailed, applies, unknownIf, pass, detail *compiled
 	// vars are named expressions evaluated per item before the others,
 	// sorted by name; the others read them as vars.NAME.
 	vars []namedExpr
@@ -106,6 +106,7 @@ type checkFile struct {
 	ItemFailed      string            `yaml:"item_failed_actions"`
 	Vars            map[string]string `yaml:"vars"`
 	Resource        string            `yaml:"resource"`
+	Account         string            `yaml:"account"`
 	Region          string            `yaml:"region"`
 	Applies         string            `yaml:"applies"`
 	UnknownIf       string            `yaml:"unknown_if"`
@@ -325,6 +326,7 @@ func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, kno
 		{"resource", f.Resource, cel.StringType, &c.resource},
 		{"item_failed_actions", f.ItemFailed, cel.ListType(cel.StringType), &c.itemFailed},
 		{"region", f.Region, cel.StringType, &c.region},
+		{"account", f.Account, cel.StringType, &c.account},
 		{"applies", f.Applies, cel.BoolType, &c.applies},
 		{"unknown_if", f.UnknownIf, cel.BoolType, &c.unknownIf},
 		{"pass", f.Pass, cel.BoolType, &c.pass},

@@ -654,6 +654,15 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 			}
 			r.Region = reg
 		}
+		if c.account != nil {
+			acct, err := c.account.evalString(act)
+			if err != nil {
+				r.Status, r.Detail = StatusUnknown, "the account could not be evaluated: "+err.Error()
+				out = append(out, r)
+				continue
+			}
+			r.AccountID = acct
+		}
 		if c.itemFailed != nil {
 			failed, err := c.itemFailed.evalStrings(act)
 			if err != nil {
