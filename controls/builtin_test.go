@@ -224,6 +224,12 @@ func testRun(accounts ...string) controls.RunInfo {
 // payload through the collector's Go type.
 func caseSnap(t *testing.T, s caseSnapshot, defAccount string) controls.SnapshotData {
 	t.Helper()
+	return caseSnapT(t, s, defAccount)
+}
+
+// caseSnapT is caseSnap for tests and benchmarks.
+func caseSnapT(t testing.TB, s caseSnapshot, defAccount string) controls.SnapshotData {
+	t.Helper()
 	if s.Account == "" {
 		s.Account = defAccount
 	}

@@ -99,7 +99,8 @@ func Evaluate(ctx context.Context, in *Inputs) (*Results, error) {
 	}
 	clock := in.Run.FinishedAt.UTC()
 	e := &evaluator{in: in, clock: clock, start: start, end: end,
-		byKind: map[string]map[string][]*snap{}, regional: map[string]bool{}, accountRegions: map[string]map[string]bool{}}
+		byKind: map[string]map[string][]*snap{}, regional: map[string]bool{}, accountRegions: map[string]map[string]bool{},
+		joinFailed: map[string][]string{}}
 	if err := e.index(); err != nil {
 		return nil, err
 	}
@@ -150,6 +151,8 @@ type evaluator struct {
 	accountRegions map[string]map[string]bool
 	accounts       []string
 	partition      string
+	// joinFailed caches joinFailures by check id.
+	joinFailed map[string][]string
 }
 
 // index decodes every snapshot and groups them.
@@ -619,6 +622,7 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 		items = []ref.Val{nil}
 	}
 	out := make([]Result, 0, len(items))
+	joinFailed := e.joinFailures(c)
 	var attributed map[string]int
 	if u.soft != nil {
 		attributed = map[string]int{}
@@ -688,6 +692,11 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 			}
 		}
 		r.Status, r.Detail = e.decide(c, act)
+		if r.Status == StatusUnknown && len(joinFailed) > 0 {
+			// The value that was not seen may come from a joined snapshot
+			// that failed: name what failed there.
+			r.FailedActions = joinFailed
+		}
 		out = append(out, r)
 	}
 	act.item = nil
@@ -710,6 +719,30 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 			Status: StatusNotApplicable, Citations: c.Citations, Evidence: digests, Severity: c.Severity,
 			Detail: "the evidence holds no resources this check applies to"})
 	}
+	return out
+}
+
+// joinFailures returns the failed actions of the snapshots of c's joined
+// kinds that are not ok, sorted; nil when all are ok.
+func (e *evaluator) joinFailures(c *Check) []string {
+	if v, ok := e.joinFailed[c.ID]; ok {
+		return v
+	}
+	var out []string
+	defer func() { e.joinFailed[c.ID] = out }()
+	for _, k := range c.Joins {
+		for _, list := range e.byKind[k] {
+			for _, sn := range list {
+				for _, ce := range sn.failed {
+					out = append(out, ce.Action)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	out = uniqueSorted(out)
 	return out
 }
 

@@ -302,7 +302,7 @@ func manualComponent(m ManualRequirement, atts []ManualEvidence, aws bool) compo
 		}
 		return component{vMet, "manual evidence attached: " + strings.Join(names, ", ")}
 	case ManualExpired:
-		return component{vManual, "attached manual evidence has expired; attach a current " + lowerFirst(m.Description)}
+		return component{vManual, "attached manual evidence has expired; attach a current version of: " + m.Description}
 	}
 	if aws {
 		return component{vManual, "responsibility is AWS's (inherited); attach " + lowerFirst(m.Description)}
