@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -58,9 +59,17 @@ const (
 )
 
 // celCostLimit bounds the work of one expression evaluation, so a hostile
-// or careless check (or a huge payload) cannot hang evaluation. It is far
-// above what a comprehension over 100,000 items costs.
-const celCostLimit = 1_000_000_000
+// or careless check (or a huge payload) cannot hang evaluation: about a
+// second of work. A for_each building a list from 100,000 items costs a
+// few million.
+const celCostLimit = 50_000_000
+
+// celMaxRange bounds lists.range(n), which allocates n elements.
+const celMaxRange = 100_000
+
+// celInterruptEvery is how many comprehension iterations pass between
+// checks that the evaluation's context is still live.
+const celInterruptEvery = 1000
 
 var (
 	envOnce sync.Once
@@ -90,7 +99,7 @@ func checkEnv() (*cel.Env, error) {
 			cel.DefaultUTCTimeZone(true),
 			cel.OptionalTypes(),
 			ext.Strings(),
-			ext.Lists(),
+			ext.Lists(ext.ListsMaxRangeSize(celMaxRange)),
 			ext.Sets(),
 			ext.Math(),
 			ext.Bindings(),
@@ -173,7 +182,7 @@ func compileExpr(env *cel.Env, expr string, want *cel.Type) (*cel.Ast, cel.Progr
 	if want != nil && !out.IsExactType(cel.DynType) && !want.IsAssignableType(out) && !out.IsAssignableType(want) {
 		return nil, nil, fmt.Errorf("CEL expression has type %s, want %s", out, want)
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(celCostLimit))
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(celCostLimit), cel.InterruptCheckFrequency(celInterruptEvery))
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalid CEL: %w", err)
 	}
@@ -183,6 +192,7 @@ func compileExpr(env *cel.Env, expr string, want *cel.Type) (*cel.Ast, cel.Progr
 // activation binds the check variables for one evaluation without
 // allocating a map per resource.
 type activation struct {
+	ctx         context.Context
 	item        ref.Val
 	payload     any
 	snapshot    map[string]any
@@ -237,9 +247,14 @@ func (a *activation) ResolveName(name string) (any, bool) {
 // Parent implements interpreter.Activation.
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-// eval runs c with act and returns the Go value of the result.
+// eval runs c with act and returns the result. It stops when act's
+// context ends.
 func (c *compiled) eval(act *activation) (ref.Val, error) {
-	out, _, err := c.prg.Eval(act)
+	ctx := act.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	out, _, err := c.prg.ContextEval(ctx, act)
 	if err != nil {
 		return nil, err
 	}

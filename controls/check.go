@@ -450,7 +450,7 @@ func checkParams(name string, doc *yaml.Node, id string, defaults map[string]any
 					continue
 				}
 			}
-			return nil, &config.Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("check %s parameter %s must be a %s like its default %v", id, k, paramType(def), def)}
+			return nil, &config.Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("check %s parameter %s must be %s like its default %v", id, k, paramType(def), def)}
 		}
 		out[k] = v
 	}
@@ -494,15 +494,15 @@ func paramValue(v any) (any, error) {
 func paramType(v any) string {
 	switch v.(type) {
 	case int64:
-		return "integer"
+		return "an integer"
 	case float64:
-		return "number"
+		return "a number"
 	case string:
-		return "string"
+		return "a string"
 	case bool:
-		return "bool"
+		return "a bool"
 	case []any:
-		return "list"
+		return "a list"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -98,7 +98,7 @@ func Evaluate(ctx context.Context, in *Inputs) (*Results, error) {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	clock := in.Run.FinishedAt.UTC()
-	e := &evaluator{in: in, clock: clock, start: start, end: end,
+	e := &evaluator{ctx: ctx, in: in, clock: clock, start: start, end: end,
 		byKind: map[string]map[string][]*snap{}, regional: map[string]bool{}, accountRegions: map[string]map[string]bool{},
 		joinFailed: map[string][]string{}}
 	if err := e.index(); err != nil {
@@ -115,6 +115,9 @@ func Evaluate(ctx context.Context, in *Inputs) (*Results, error) {
 		rs, err := e.runCheck(c)
 		if err != nil {
 			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
 		}
 		res.Results = append(res.Results, rs...)
 	}
@@ -138,6 +141,7 @@ func Evaluate(ctx context.Context, in *Inputs) (*Results, error) {
 }
 
 type evaluator struct {
+	ctx        context.Context
 	in         *Inputs
 	clock      time.Time
 	start, end time.Time
@@ -533,6 +537,7 @@ func (e *evaluator) evidenceMap(c *Check, account string) (map[string][]any, err
 // baseActivation returns the variables common to every unit.
 func (e *evaluator) baseActivation(c *Check, account, region string, runEv map[string][]any) *activation {
 	return &activation{
+		ctx:         e.ctx,
 		params:      c.Params,
 		runEvidence: runEv,
 		account:     types.String(account),
