@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"math"
@@ -202,10 +203,11 @@ func ParseChecks(name string, data []byte, opts LoadOptions) ([]*Check, error) {
 			known[k] = true
 		}
 	}
+	limited := !isBuiltin(name, data)
 	var out []*Check
 	seen := map[string]int{}
 	for _, doc := range docs {
-		c, err := parseCheck(env, name, doc, opts, known)
+		c, err := parseCheck(env, name, doc, opts, known, limited)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +220,18 @@ func ParseChecks(name string, data []byte, opts LoadOptions) ([]*Check, error) {
 	return out, nil
 }
 
-func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, known map[string]bool) (*Check, error) {
+// isBuiltin reports whether data is exactly the embedded built-in check file
+// name ("builtin/<file>").
+func isBuiltin(name string, data []byte) bool {
+	file, ok := strings.CutPrefix(name, BuiltinPrefix+"/")
+	if !ok {
+		return false
+	}
+	b, err := fs.ReadFile(hipaa.Checks(), file)
+	return err == nil && bytes.Equal(b, data)
+}
+
+func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, known map[string]bool, limited bool) (*Check, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, errAt(name, doc, "a check must be a mapping")
 	}
@@ -341,7 +354,7 @@ func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, kno
 		if src == "" {
 			return nil, errAt(name, varsNode, "check %s: var %s is empty", c.ID, k)
 		}
-		ast, prg, err := compileExpr(env, src, nil)
+		ast, prg, err := compileExpr(env, src, nil, limited)
 		if err != nil {
 			return nil, errAt(name, varsNode, "check %s: vars.%s: %v", c.ID, k, err)
 		}
@@ -351,7 +364,15 @@ func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, kno
 		if usesIdent(ast, varVars) {
 			return nil, errAt(name, varsNode, "check %s: vars.%s: a var cannot read other vars", c.ID, k)
 		}
-		c.vars = append(c.vars, namedExpr{name: k, c: &compiled{src: src, prg: prg, line: varsNode.Line}})
+		level := levelCheck
+		switch {
+		case usesIdent(ast, varItem):
+			level = levelItem
+		case usesIdent(ast, varAccount) || usesIdent(ast, varRegion) || usesIdent(ast, varPayload) || usesIdent(ast, varSnapshot) ||
+			usesIdent(ast, varSnapshots) || usesIdent(ast, varEvidence):
+			level = levelUnit
+		}
+		c.vars = append(c.vars, namedExpr{name: k, c: &compiled{src: src, prg: prg, line: varsNode.Line}, level: level})
 		c.Conditions["vars."+k] = src
 	}
 	varNames := map[string]any{}
@@ -364,7 +385,7 @@ func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, kno
 			continue
 		}
 		node := fieldOr(doc, e.key)
-		ast, prg, err := compileExpr(env, src, e.want)
+		ast, prg, err := compileExpr(env, src, e.want, limited)
 		if err != nil {
 			return nil, errAt(name, node, "check %s: %s: %v", c.ID, e.key, err)
 		}
@@ -384,7 +405,23 @@ func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, kno
 type namedExpr struct {
 	name string
 	c    *compiled
+	// level says how often the var is evaluated, from what it reads.
+	level varLevel
 }
+
+// varLevel says how often a var is evaluated.
+type varLevel int
+
+const (
+	// levelCheck vars read nothing of the unit (only run_evidence, params,
+	// partition and the clock): evaluated once per check.
+	levelCheck varLevel = iota
+	// levelUnit vars read the unit (account, region, snapshots, evidence,
+	// payload) but not item: evaluated once per unit.
+	levelUnit
+	// levelItem vars read item: evaluated per item.
+	levelItem
+)
 
 // undeclaredField returns the first ident.NAME read by ast whose NAME is
 // not a key of declared, or "".

@@ -100,7 +100,7 @@ func Evaluate(ctx context.Context, in *Inputs) (*Results, error) {
 	clock := in.Run.FinishedAt.UTC()
 	e := &evaluator{ctx: ctx, in: in, clock: clock, start: start, end: end,
 		byKind: map[string]map[string][]*snap{}, regional: map[string]bool{}, accountRegions: map[string]map[string]bool{},
-		joinFailed: map[string][]string{}}
+		joinFailed: map[string][]string{}, checkVars: map[string]map[string]any{}}
 	if err := e.index(); err != nil {
 		return nil, err
 	}
@@ -157,6 +157,8 @@ type evaluator struct {
 	partition      string
 	// joinFailed caches joinFailures by check id.
 	joinFailed map[string][]string
+	// checkVars caches the check-level vars by check id.
+	checkVars map[string]map[string]any
 }
 
 // index decodes every snapshot and groups them.
@@ -628,6 +630,10 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 	}
 	out := make([]Result, 0, len(items))
 	joinFailed := e.joinFailures(c)
+	unitVars, perItemVars, err := e.evalUnitVars(c, act)
+	if err != nil {
+		return []Result{e.evalError(c, account, region, defResource, digests, err)}
+	}
 	var attributed map[string]int
 	if u.soft != nil {
 		attributed = map[string]int{}
@@ -637,7 +643,7 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 		r := Result{CheckID: c.ID, AccountID: account, Region: region, ResourceID: defResource,
 			Citations: c.Citations, Evidence: digests, Severity: c.Severity}
 		if len(c.vars) > 0 {
-			if err := evalVars(c, act); err != nil {
+			if err := evalItemVars(c, act, unitVars, perItemVars); err != nil {
 				r.ResourceID = fmt.Sprintf("%s#%d", defResource, i)
 				r.Status, r.Detail = StatusUnknown, err.Error()
 				out = append(out, r)
@@ -705,7 +711,7 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 		out = append(out, r)
 	}
 	act.item = nil
-	act.vars = nil
+	act.setVars(nil)
 	// Every relevant failed call must belong to an item; otherwise what is
 	// missing may be a resource the list does not even show.
 	var unattributed []string
@@ -751,18 +757,75 @@ func (e *evaluator) joinFailures(c *Check) []string {
 	return out
 }
 
-// evalVars evaluates c's vars for the current item into act.vars.
-func evalVars(c *Check, act *activation) error {
-	act.vars = nil
+// evalUnitVars evaluates the vars of c that do not read item: those that
+// read nothing of the unit once per check (cached), the others once for
+// the unit. It reports whether any var reads item.
+func (e *evaluator) evalUnitVars(c *Check, act *activation) (map[string]any, bool, error) {
+	if len(c.vars) == 0 {
+		return nil, false, nil
+	}
+	act.item = nil
+	act.setVars(nil)
+	checkVars, cached := e.checkVars[c.ID]
+	if !cached {
+		checkVars = map[string]any{}
+		for _, v := range c.vars {
+			if v.level != levelCheck {
+				continue
+			}
+			val, err := v.c.eval(act)
+			if err != nil {
+				return nil, false, fmt.Errorf("vars.%s could not be evaluated: %v", v.name, err)
+			}
+			checkVars[v.name] = val
+		}
+		e.checkVars[c.ID] = checkVars
+	}
 	m := make(map[string]any, len(c.vars))
+	for k, v := range checkVars {
+		m[k] = v
+	}
+	perItem := false
 	for _, v := range c.vars {
+		switch v.level {
+		case levelItem:
+			perItem = true
+		case levelUnit:
+			val, err := v.c.eval(act)
+			if err != nil {
+				return nil, false, fmt.Errorf("vars.%s could not be evaluated: %v", v.name, err)
+			}
+			m[v.name] = val
+		}
+	}
+	return m, perItem, nil
+}
+
+// evalItemVars sets act.vars for the current item: the unit's vars plus
+// those that read item.
+func evalItemVars(c *Check, act *activation, unit map[string]any, perItem bool) error {
+	if !perItem {
+		if act.vars == nil {
+			act.setVars(unit)
+		}
+		return nil
+	}
+	act.setVars(nil)
+	m := make(map[string]any, len(c.vars))
+	for k, v := range unit {
+		m[k] = v
+	}
+	for _, v := range c.vars {
+		if v.level != levelItem {
+			continue
+		}
 		val, err := v.c.eval(act)
 		if err != nil {
 			return fmt.Errorf("vars.%s could not be evaluated: %v", v.name, err)
 		}
 		m[v.name] = val
 	}
-	act.vars = m
+	act.setVars(m)
 	return nil
 }
 
