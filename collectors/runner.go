@@ -18,16 +18,16 @@ import (
 
 // Default limits of a Runner.
 const (
-	// DefaultConcurrency is how many collections run at once. Collection is
-	// bound by API latency, not CPU, so it is well above the core count.
-	DefaultConcurrency = 32
-	// DefaultPerCollector bounds concurrent jobs of one collector, so one
-	// service's API rate limits are not hit by the whole pool at once. It
-	// lets one account-wide collector (IAM) cover an organization of up to
-	// 24 accounts in one wave: with 50 ms per call, 20 accounts collect
-	// about 8-9 times faster than with one worker (the iam package's
-	// BenchmarkOrganizationLatency); at 8 the ceiling was 20/3 ≈ 6.7.
-	DefaultPerCollector = 24
+	// DefaultConcurrency is how many collections (collector × account ×
+	// region jobs) run at once. Collection is bound by API latency, not CPU,
+	// so it is well above the core count: an organization's jobs overlap
+	// their waiting (bench/org.sh measures it).
+	DefaultConcurrency = 64
+	// DefaultPerAccount bounds concurrent jobs of one collector in one
+	// account. AWS throttles each account's (and region's) APIs separately,
+	// so this is the bound that protects an account's rate limits, while
+	// different accounts proceed in parallel.
+	DefaultPerAccount = 4
 	// DefaultJobTimeout bounds one collector × account × region job.
 	DefaultJobTimeout = 15 * time.Minute
 )
@@ -105,9 +105,9 @@ type Runner struct {
 	Signer evidence.Signer
 	// Concurrency bounds concurrent jobs; 0 means DefaultConcurrency.
 	Concurrency int
-	// PerCollector bounds concurrent jobs of one collector; 0 means
-	// DefaultPerCollector.
-	PerCollector int
+	// PerAccount bounds concurrent jobs of one collector in one account; 0
+	// means DefaultPerAccount.
+	PerAccount int
 	// JobTimeout bounds one job; 0 means DefaultJobTimeout.
 	JobTimeout time.Duration
 	// Now is the clock; nil means time.Now.
@@ -129,6 +129,9 @@ type job struct {
 	// failure, when set, is recorded for every kind instead of collecting.
 	failure *evidence.CallError
 }
+
+// limitKey names the collector-in-an-account that PerAccount bounds.
+func (j job) limitKey() string { return j.name + "/" + j.account.ID }
 
 func (j job) label() string {
 	return fmt.Sprintf("%s %s %s", j.name, j.account.ID, j.region)
@@ -165,14 +168,14 @@ func (r *Runner) Run(ctx context.Context, plan Plan) (*Result, error) {
 	if conc <= 0 {
 		conc = DefaultConcurrency
 	}
-	per := r.PerCollector
+	per := r.PerAccount
 	if per <= 0 {
-		per = DefaultPerCollector
+		per = DefaultPerAccount
 	}
 	perSem := map[string]chan struct{}{}
 	for _, j := range jobs {
-		if perSem[j.name] == nil {
-			perSem[j.name] = make(chan struct{}, per)
+		if perSem[j.limitKey()] == nil {
+			perSem[j.limitKey()] = make(chan struct{}, per)
 		}
 	}
 
@@ -189,7 +192,7 @@ func (r *Runner) Run(ctx context.Context, plan Plan) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				sem := perSem[j.name]
+				sem := perSem[j.limitKey()]
 				sem <- struct{}{}
 				snaps := r.runJob(ctx, j, plan, now)
 				<-sem

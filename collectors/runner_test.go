@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,19 +202,26 @@ func TestRunnerRegionListFailureIsRecorded(t *testing.T) {
 	}
 }
 
-func TestRunnerBoundsConcurrencyPerCollector(t *testing.T) {
+func TestRunnerBoundsConcurrencyPerAccount(t *testing.T) {
 	reg := collectors.NewRegistry()
-	var cur, peak atomic.Int64
+	var (
+		mu                sync.Mutex
+		active            = map[string]int{}
+		peakAccount, peak int
+		running           int
+	)
 	register(reg, "slow", collectors.PerRegion, func(ctx context.Context, req *collectors.Request) (*collectors.Response, error) {
-		n := cur.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-		cur.Add(-1)
+		mu.Lock()
+		active[req.Target.AccountID]++
+		running++
+		peakAccount = max(peakAccount, active[req.Target.AccountID])
+		peak = max(peak, running)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		active[req.Target.AccountID]--
+		running--
+		mu.Unlock()
 		return both("slow")(ctx, req)
 	})
 	var accounts []collectors.Account
@@ -222,12 +230,15 @@ func TestRunnerBoundsConcurrencyPerCollector(t *testing.T) {
 	}
 	r := newRunner(t, reg)
 	r.Concurrency = 8
-	r.PerCollector = 3
+	r.PerAccount = 1
 	if _, err := r.Run(context.Background(), plan([]string{"slow"}, accounts...)); err != nil {
 		t.Fatal(err)
 	}
-	if peak.Load() > 3 {
-		t.Fatalf("peak concurrency of one collector %d, limit 3", peak.Load())
+	if peakAccount > 1 {
+		t.Errorf("one account ran %d jobs of one collector at once, limit 1", peakAccount)
+	}
+	if peak < 2 {
+		t.Errorf("at most %d job ran at once: different accounts must proceed in parallel", peak)
 	}
 }
 
