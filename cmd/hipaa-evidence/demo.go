@@ -220,7 +220,7 @@ func (a *app) runDemo(ctx context.Context, out string) error {
 	a.printf("    sha256sum -c --strict SHA256SUMS\n")
 	a.printf("Look at the evidence and the results (from %s):\n", out)
 	a.printf("    hipaa-evidence locker show %s --verify\n", res.RunID)
-	a.printf("    hipaa-evidence controls show 164.312(d)\n")
+	a.printf("    hipaa-evidence controls show '164.312(d)'\n")
 	// The sample's gaps are deliberate: the demo succeeds when they are the
 	// only ones (a real run with gaps exits 3; so does the demo when
 	// something else could not be seen).

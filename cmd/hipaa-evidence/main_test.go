@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // runCLI runs the command line in dir and returns stdout, stderr and the exit code.
@@ -159,4 +161,26 @@ func TestCollectorOptionsAreValidatedFirst(t *testing.T) {
 	if _, stderr, code := runCLI(t, dir, "collect"); code != exitError || !strings.Contains(stderr, `unknown collector "nosuch"`) {
 		t.Fatalf("unknown collector section: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// TestEveryCommandHasHelpWithExample walks the command tree: every command a
+// user can run has a short description and an example in its --help.
+func TestEveryCommandHasHelpWithExample(t *testing.T) {
+	root := newApp(nil, nil, nil).rootCommand()
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" {
+			return
+		}
+		if c.Short == "" {
+			t.Errorf("%s has no short description", c.CommandPath())
+		}
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%s --help has no example", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }
