@@ -64,49 +64,133 @@ type Statement struct {
 	Condition map[string]map[string][]string `json:"Condition"`
 }
 
+// Options adjusts the grammar ParseWith reads, for collectors whose policy
+// documents have long been read with other conventions. The zero value is
+// the grammar Parse reads.
+type Options struct {
+	// Verbatim parses data as it is: surrounding space is not trimmed and
+	// URL-decoding is not tried.
+	Verbatim bool
+	// IgnoreUnknown drops document and statement elements outside the
+	// grammar instead of rejecting the document.
+	IgnoreUnknown bool
+	// OptionalStatement reads a document without a Statement element as a
+	// document with no statements.
+	OptionalStatement bool
+	// AnyStringPrincipal reads a Principal or NotPrincipal string other than
+	// "*" as {"AWS": [string]} instead of rejecting it.
+	AnyStringPrincipal bool
+	// AcceptEffect, when set, decides which Effect values are valid in place
+	// of the rule that Effect is exactly "Allow" or "Deny".
+	AcceptEffect func(effect string) bool
+	// Nulls says how JSON null values are read.
+	Nulls Nulls
+	// MaxStatements, when positive, replaces the bound of 10,000 statements
+	// per document; a negative value leaves only MaxDocumentSize as bound.
+	MaxStatements int
+}
+
+// Nulls says how ParseWith reads JSON null values.
+type Nulls int
+
+const (
+	// NullsAsDecoded reads null as encoding/json decodes it: "" for Version,
+	// Id, Sid and Effect and for a null inside a list of strings, and no keys
+	// for a null Condition or condition operator. A null anywhere else is
+	// rejected. Parse reads nulls so.
+	NullsAsDecoded Nulls = iota
+	// NullsAsAbsent reads a null element as an absent one: Version, Id,
+	// Statement, Sid, Effect, Principal, NotPrincipal, Action, NotAction,
+	// Resource, NotResource, Condition and a principal type's list. A null
+	// inside a list or inside Condition is rejected.
+	NullsAsAbsent
+	// NullsAsEmptyLists reads null as an empty list where a list of strings
+	// is expected (Action, NotAction, Resource, NotResource, a principal
+	// type's list, a condition key's values) and as no conditions for
+	// Condition. A null anywhere else is rejected.
+	NullsAsEmptyLists
+)
+
 // Parse parses and normalises a policy document. The input may be
 // URL-encoded JSON, as IAM's GetAccountAuthorizationDetails returns it; it is
 // decoded first when it starts with "%".
 func Parse(data []byte) (*Document, error) {
+	return ParseWith(data, Options{})
+}
+
+// ParseWith is Parse with the grammar adjusted by opts.
+func ParseWith(data []byte, opts Options) (*Document, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(data), MaxDocumentSize)
 	}
-	data = bytes.TrimSpace(data)
-	if len(data) > 0 && data[0] == '%' {
-		s, err := url.PathUnescape(string(data))
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if !opts.Verbatim {
+		data = bytes.TrimSpace(data)
+		if len(data) > 0 && data[0] == '%' {
+			s, err := url.PathUnescape(string(data))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			}
+			data = []byte(s)
 		}
-		data = []byte(s)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	p := parser{opts}
 	doc := &Document{Statement: []Statement{}}
 	for k, v := range raw {
 		var err error
 		switch k {
 		case "Version":
-			err = json.Unmarshal(v, &doc.Version)
+			doc.Version, err = p.str(v)
 		case "Id":
-			err = json.Unmarshal(v, &doc.ID)
+			doc.ID, err = p.str(v)
 		case "Statement":
-			doc.Statement, err = parseStatements(v)
+			if p.Nulls == NullsAsAbsent && isNull(v) {
+				delete(raw, k)
+				continue
+			}
+			doc.Statement, err = p.statements(v)
 		default:
+			if p.IgnoreUnknown {
+				continue
+			}
 			err = fmt.Errorf("unknown element %q", k)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, k, err)
 		}
 	}
-	if raw["Statement"] == nil {
+	if raw["Statement"] == nil && !p.OptionalStatement {
 		return nil, fmt.Errorf("%w: no Statement element", ErrMalformed)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: the document is null", ErrMalformed)
 	}
 	return doc, nil
 }
 
-func parseStatements(v json.RawMessage) ([]Statement, error) {
+// parser reads the parts of one document under its options.
+type parser struct {
+	Options
+}
+
+func isNull(v json.RawMessage) bool {
+	return string(bytes.TrimSpace(v)) == "null"
+}
+
+// str decodes the string value of Version, Id, Sid or Effect.
+func (p parser) str(v json.RawMessage) (string, error) {
+	if p.Nulls == NullsAsEmptyLists && isNull(v) {
+		return "", errors.New("must be a string")
+	}
+	var s string
+	err := json.Unmarshal(v, &s)
+	return s, err
+}
+
+func (p parser) statements(v json.RawMessage) ([]Statement, error) {
 	var list []json.RawMessage
 	switch firstByte(v) {
 	case '[':
@@ -118,12 +202,16 @@ func parseStatements(v json.RawMessage) ([]Statement, error) {
 	default:
 		return nil, errors.New("must be an object or a list of objects")
 	}
-	if len(list) > maxStatements {
-		return nil, fmt.Errorf("%d statements (limit %d)", len(list), maxStatements)
+	limit := maxStatements
+	if p.MaxStatements != 0 {
+		limit = p.MaxStatements
+	}
+	if limit > 0 && len(list) > limit {
+		return nil, fmt.Errorf("%d statements (limit %d)", len(list), limit)
 	}
 	out := make([]Statement, 0, len(list))
 	for i, raw := range list {
-		s, err := parseStatement(raw)
+		s, err := p.statement(raw)
 		if err != nil {
 			return nil, fmt.Errorf("statement %d: %w", i, err)
 		}
@@ -132,7 +220,7 @@ func parseStatements(v json.RawMessage) ([]Statement, error) {
 	return out, nil
 }
 
-func parseStatement(v json.RawMessage) (Statement, error) {
+func (p parser) statement(v json.RawMessage) (Statement, error) {
 	s := Statement{
 		Principal: map[string][]string{}, NotPrincipal: map[string][]string{},
 		Action: []string{}, NotAction: []string{}, Resource: []string{}, NotResource: []string{},
@@ -146,32 +234,40 @@ func parseStatement(v json.RawMessage) (Statement, error) {
 		var err error
 		switch k {
 		case "Sid":
-			err = json.Unmarshal(v, &s.Sid)
+			s.Sid, err = p.str(v)
 		case "Effect":
-			err = json.Unmarshal(v, &s.Effect)
+			s.Effect, err = p.str(v)
 		case "Principal":
-			s.Principal, err = parsePrincipal(v)
+			s.Principal, err = p.principal(v)
 		case "NotPrincipal":
-			s.NotPrincipal, err = parsePrincipal(v)
+			s.NotPrincipal, err = p.principal(v)
 		case "Action":
-			s.Action, err = stringList(v)
+			s.Action, err = p.stringList(v)
 		case "NotAction":
-			s.NotAction, err = stringList(v)
+			s.NotAction, err = p.stringList(v)
 		case "Resource":
-			s.Resource, err = stringList(v)
+			s.Resource, err = p.stringList(v)
 		case "NotResource":
-			s.NotResource, err = stringList(v)
+			s.NotResource, err = p.stringList(v)
 		case "Condition":
-			s.Condition, err = parseCondition(v)
+			s.Condition, err = p.condition(v)
 		default:
+			if p.IgnoreUnknown {
+				continue
+			}
 			err = errors.New("unknown element")
 		}
 		if err != nil {
 			return s, fmt.Errorf("%s: %w", k, err)
 		}
 	}
-	if s.Effect != "Allow" && s.Effect != "Deny" {
-		return s, fmt.Errorf("Effect %q is neither Allow nor Deny", s.Effect)
+	switch {
+	case p.AcceptEffect == nil:
+		if s.Effect != "Allow" && s.Effect != "Deny" {
+			return s, fmt.Errorf("Effect %q is neither Allow nor Deny", s.Effect)
+		}
+	case !p.AcceptEffect(s.Effect):
+		return s, fmt.Errorf("Effect %q is not valid", s.Effect)
 	}
 	return s, nil
 }
@@ -185,7 +281,7 @@ func firstByte(v json.RawMessage) byte {
 }
 
 // stringList decodes a string or a list of strings.
-func stringList(v json.RawMessage) ([]string, error) {
+func (p parser) stringList(v json.RawMessage) ([]string, error) {
 	switch firstByte(v) {
 	case '"':
 		var s string
@@ -194,36 +290,51 @@ func stringList(v json.RawMessage) ([]string, error) {
 		}
 		return []string{s}, nil
 	case '[':
-		var l []string
+		var l []*string
 		if err := json.Unmarshal(v, &l); err != nil {
 			return nil, errors.New("must be a string or a list of strings")
 		}
-		if l == nil {
-			l = []string{}
+		out := make([]string, 0, len(l))
+		for _, s := range l {
+			switch {
+			case s != nil:
+				out = append(out, *s)
+			case p.Nulls == NullsAsDecoded:
+				out = append(out, "")
+			default:
+				return nil, errors.New("must be a string or a list of strings, not null")
+			}
 		}
-		return l, nil
+		return out, nil
+	case 'n':
+		if p.Nulls != NullsAsDecoded && isNull(v) {
+			return []string{}, nil
+		}
 	}
 	return nil, errors.New("must be a string or a list of strings")
 }
 
-func parsePrincipal(v json.RawMessage) (map[string][]string, error) {
+func (p parser) principal(v json.RawMessage) (map[string][]string, error) {
 	if firstByte(v) == '"' {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
 			return nil, err
 		}
-		if s != "*" {
+		if s != "*" && !p.AnyStringPrincipal {
 			return nil, fmt.Errorf("string principal %q is not \"*\"", s)
 		}
-		return map[string][]string{"AWS": {"*"}}, nil
+		return map[string][]string{"AWS": {s}}, nil
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(v, &raw); err != nil || raw == nil {
+		if err == nil && p.Nulls == NullsAsAbsent {
+			return map[string][]string{}, nil
+		}
 		return nil, errors.New("must be \"*\" or an object")
 	}
 	out := make(map[string][]string, len(raw))
 	for k, pv := range raw {
-		l, err := stringList(pv)
+		l, err := p.stringList(pv)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
 		}
@@ -232,15 +343,29 @@ func parsePrincipal(v json.RawMessage) (map[string][]string, error) {
 	return out, nil
 }
 
-func parseCondition(v json.RawMessage) (map[string]map[string][]string, error) {
-	var raw map[string]map[string]json.RawMessage
-	if err := json.Unmarshal(v, &raw); err != nil {
+func (p parser) condition(v json.RawMessage) (map[string]map[string][]string, error) {
+	var ops map[string]json.RawMessage
+	if err := json.Unmarshal(v, &ops); err != nil {
 		return nil, errors.New("must map operators to objects of keys")
 	}
-	out := make(map[string]map[string][]string, len(raw))
-	for op, keys := range raw {
+	// Every operator's shape is checked before any value, so which error a
+	// document with several gets does not depend on map order.
+	blocks := make(map[string]map[string]json.RawMessage, len(ops))
+	for op, keys := range ops {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(keys, &m); err != nil || (m == nil && p.Nulls != NullsAsDecoded) {
+			return nil, errors.New("must map operators to objects of keys")
+		}
+		blocks[op] = m
+	}
+	out := make(map[string]map[string][]string, len(blocks))
+	for op, keys := range blocks {
 		m := make(map[string][]string, len(keys))
 		for key, val := range keys {
+			if p.Nulls == NullsAsEmptyLists && isNull(val) {
+				m[key] = []string{}
+				continue
+			}
 			l, err := conditionValues(val)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", op, key, err)

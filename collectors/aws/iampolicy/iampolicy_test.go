@@ -3,6 +3,7 @@ package iampolicy_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,6 +87,75 @@ func TestParseRejects(t *testing.T) {
 		big := make([]byte, iampolicy.MaxDocumentSize+1)
 		if _, err := iampolicy.Parse(big); !errors.Is(err, iampolicy.ErrTooLarge) {
 			t.Errorf("error %v, want ErrTooLarge", err)
+		}
+	})
+}
+
+// TestParseWith checks each option against a document Parse reads
+// otherwise: with the option the document gives want (its statements' JSON,
+// or "error"); without it, Parse gives another outcome.
+func TestParseWith(t *testing.T) {
+	anyEffect := func(string) bool { return true }
+	tests := []struct {
+		name string
+		opts iampolicy.Options
+		doc  string
+		want string
+	}{
+		{"verbatim does not URL-decode", iampolicy.Options{Verbatim: true}, `%7B%22Statement%22%3A%5B%5D%7D`, "error"},
+		{"verbatim does not trim", iampolicy.Options{Verbatim: true}, "\u00a0{\"Statement\":[]}", "error"},
+		{"ignore unknown elements", iampolicy.Options{IgnoreUnknown: true}, `{"Statement":[{"Effect":"Allow","Extra":1}],"Other":2}`,
+			`[{"Sid":"","Effect":"Allow","Principal":{},"NotPrincipal":{},"Action":[],"NotAction":[],"Resource":[],"NotResource":[],"Condition":{}}]`},
+		{"optional statement", iampolicy.Options{OptionalStatement: true}, `{"Version":"2012-10-17"}`, `[]`},
+		{"any string principal", iampolicy.Options{AnyStringPrincipal: true}, `{"Statement":{"Effect":"Deny","Principal":"111122223333"}}`,
+			`[{"Sid":"","Effect":"Deny","Principal":{"AWS":["111122223333"]},"NotPrincipal":{},"Action":[],"NotAction":[],"Resource":[],"NotResource":[],"Condition":{}}]`},
+		{"accept effect", iampolicy.Options{AcceptEffect: anyEffect}, `{"Statement":{"Effect":"Maybe"}}`,
+			`[{"Sid":"","Effect":"Maybe","Principal":{},"NotPrincipal":{},"Action":[],"NotAction":[],"Resource":[],"NotResource":[],"Condition":{}}]`},
+		{"accept effect rejects", iampolicy.Options{AcceptEffect: func(e string) bool { return e == "Deny" }}, `{"Statement":{"Effect":"Allow"}}`, "error"},
+		{"unbounded statements", iampolicy.Options{MaxStatements: -1}, `{"Statement":[` + strings.Repeat(`{"Effect":"Allow"},`, 10000) + `{"Effect":"Allow"}]}`, "10001 statements"},
+		{"smaller bound", iampolicy.Options{MaxStatements: 1}, `{"Statement":[{"Effect":"Allow"},{"Effect":"Deny"}]}`, "error"},
+		{"nulls as absent", iampolicy.Options{Nulls: iampolicy.NullsAsAbsent, OptionalStatement: true},
+			`{"Version":null,"Statement":[{"Effect":"Allow","Principal":null,"NotPrincipal":{"AWS":null},"Action":null,"Condition":null}]}`,
+			`[{"Sid":"","Effect":"Allow","Principal":{},"NotPrincipal":{"AWS":[]},"Action":[],"NotAction":[],"Resource":[],"NotResource":[],"Condition":{}}]`},
+		{"nulls as absent: null statement", iampolicy.Options{Nulls: iampolicy.NullsAsAbsent, OptionalStatement: true}, `{"Statement":null}`, `[]`},
+		{"nulls as absent: null in a list", iampolicy.Options{Nulls: iampolicy.NullsAsAbsent}, `{"Statement":{"Effect":"Allow","Action":["a",null]}}`, "error"},
+		{"nulls as absent: null operator", iampolicy.Options{Nulls: iampolicy.NullsAsAbsent}, `{"Statement":{"Effect":"Allow","Condition":{"Bool":null}}}`, "error"},
+		{"nulls as empty lists", iampolicy.Options{Nulls: iampolicy.NullsAsEmptyLists},
+			`{"Statement":[{"Effect":"Allow","Action":null,"Principal":{"AWS":null},"Condition":{"Bool":{"k":null}}}]}`,
+			`[{"Sid":"","Effect":"Allow","Principal":{"AWS":[]},"NotPrincipal":{},"Action":[],"NotAction":[],"Resource":[],"NotResource":[],"Condition":{"Bool":{"k":[]}}}]`},
+		{"nulls as empty lists: null string", iampolicy.Options{Nulls: iampolicy.NullsAsEmptyLists}, `{"Version":null,"Statement":[]}`, "error"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			render := func(d *iampolicy.Document, err error) string {
+				t.Helper()
+				if err != nil {
+					if !errors.Is(err, iampolicy.ErrMalformed) {
+						t.Fatalf("error %v does not wrap ErrMalformed", err)
+					}
+					return "error"
+				}
+				if len(d.Statement) > 10000 {
+					return fmt.Sprintf("%d statements", len(d.Statement))
+				}
+				b, err := json.Marshal(d.Statement)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			got := render(iampolicy.ParseWith([]byte(tc.doc), tc.opts))
+			if got != tc.want {
+				t.Errorf("ParseWith = %s\nwant %s", got, tc.want)
+			}
+			if plain := render(iampolicy.Parse([]byte(tc.doc))); plain == got {
+				t.Errorf("Parse gives the same %s: the case does not test the option", plain)
+			}
+		})
+	}
+	t.Run("optional statement still needs an object", func(t *testing.T) {
+		if _, err := iampolicy.ParseWith([]byte(`null`), iampolicy.Options{OptionalStatement: true}); !errors.Is(err, iampolicy.ErrMalformed) {
+			t.Errorf("error %v, want ErrMalformed", err)
 		}
 	})
 }

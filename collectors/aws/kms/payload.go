@@ -1,6 +1,10 @@
 package kms
 
-import "time"
+import (
+	"time"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iampolicy"
+)
 
 // Kind is the evidence kind of the collector's snapshots.
 const Kind = "aws.kms.keys"
@@ -141,44 +145,20 @@ type Grant struct {
 	CreationDate *time.Time `json:"creation_date"`
 }
 
-// PolicyDocument is a normalised key policy. It keeps the AWS policy
-// language's key names (Version, Statement, Effect, ...), unlike the rest of
-// the payload, so checks can be written in the policy's own terms.
-type PolicyDocument struct {
-	// Version is the policy language version.
-	Version string `json:"Version"`
-	// ID is the policy's Id element ("" when absent).
-	ID string `json:"Id"`
-	// Statement is always a list.
-	Statement []Statement `json:"Statement"`
-}
+// PolicyDocument is a normalised key policy (iampolicy.Document). It keeps
+// the AWS policy language's key names (Version, Id, Statement, ...), unlike
+// the rest of the payload, so checks can be written in the policy's own
+// terms; Id is "" when absent.
+type PolicyDocument = iampolicy.Document
 
-// Statement is one normalised policy statement. Action, NotAction, Resource
-// and NotResource are always lists (empty when absent); Principal and
-// NotPrincipal map a principal type ("AWS", "Service", "Federated",
-// "CanonicalUser") to a list of principals, with "Principal": "*" written as
-// {"AWS": ["*"]} (IAM User Guide, Principal element).
-type Statement struct {
-	// Sid is the statement id ("" when absent).
-	Sid string `json:"Sid"`
-	// Effect is Allow or Deny.
-	Effect string `json:"Effect"`
-	// Principal maps principal types to principals.
-	Principal map[string][]string `json:"Principal"`
-	// NotPrincipal maps principal types to the principals excluded.
-	NotPrincipal map[string][]string `json:"NotPrincipal"`
-	// Action lists the actions.
-	Action []string `json:"Action"`
-	// NotAction lists the actions excluded.
-	NotAction []string `json:"NotAction"`
-	// Resource lists the resources.
-	Resource []string `json:"Resource"`
-	// NotResource lists the resources excluded.
-	NotResource []string `json:"NotResource"`
-	// Condition maps operator → condition key → values (always lists of
-	// strings; numbers and booleans are written as their JSON text).
-	Condition map[string]map[string][]string `json:"Condition"`
-}
+// Statement is one normalised policy statement (iampolicy.Statement). Action,
+// NotAction, Resource and NotResource are always lists (empty when absent);
+// Principal and NotPrincipal map a principal type ("AWS", "Service",
+// "Federated", "CanonicalUser") to a list of principals, with
+// "Principal": "*" written as {"AWS": ["*"]} (IAM User Guide, Principal
+// element); Condition maps operator → condition key → values, always lists of
+// strings.
+type Statement = iampolicy.Statement
 
 // Access says who can administer and who can use a key, from its policy's
 // Allow statements (less unconditional Deny statements) and its grants.

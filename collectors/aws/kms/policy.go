@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iampolicy"
 )
 
 // MaxPolicySize bounds the key policy text ParsePolicy accepts. AWS limits a
@@ -22,198 +23,38 @@ const MaxPolicySize = 256 << 10
 var (
 	// ErrPolicyTooLarge means the policy text exceeds MaxPolicySize.
 	ErrPolicyTooLarge = errors.New("key policy exceeds the size limit")
-	// ErrMalformedPolicy means the policy text is not a policy document.
-	ErrMalformedPolicy = errors.New("malformed key policy")
+	// ErrMalformedPolicy means the policy text is not a policy document. It
+	// is iampolicy.ErrMalformed.
+	ErrMalformedPolicy = iampolicy.ErrMalformed
 )
 
-// ParsePolicy parses and normalises a key policy: Statement becomes a list;
-// Action, NotAction, Resource and NotResource become lists; Principal and
-// NotPrincipal become maps of lists ("*" is {"AWS": ["*"]}); Condition values
-// become lists of strings. Absent elements are empty, never null, so the
-// document's shape is fixed. Elements it does not know are dropped.
+// keyPolicyGrammar is the grammar ParsePolicy reads: the text is JSON as
+// GetKeyPolicy returns it, elements outside the grammar are dropped, a
+// missing Statement is no statements, any Effect is kept (Analyze notes the
+// ones that are neither Allow nor Deny), a string Principal is an AWS
+// principal, null is an absent element, and the statement count is bounded
+// by MaxPolicySize only.
+var keyPolicyGrammar = iampolicy.Options{
+	Verbatim:           true,
+	IgnoreUnknown:      true,
+	OptionalStatement:  true,
+	AnyStringPrincipal: true,
+	AcceptEffect:       func(string) bool { return true },
+	Nulls:              iampolicy.NullsAsAbsent,
+	MaxStatements:      -1,
+}
+
+// ParsePolicy parses and normalises a key policy with iampolicy: Statement
+// becomes a list; Action, NotAction, Resource and NotResource become lists;
+// Principal and NotPrincipal become maps of lists ("*" is {"AWS": ["*"]});
+// Condition values become lists of strings. Absent elements are empty, never
+// null, so the document's shape is fixed. Elements it does not know are
+// dropped.
 func ParsePolicy(text string) (*PolicyDocument, error) {
 	if len(text) > MaxPolicySize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPolicyTooLarge, len(text), MaxPolicySize)
 	}
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformedPolicy, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data after the document", ErrMalformedPolicy)
-	}
-	top, ok := raw.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: the document is not a JSON object", ErrMalformedPolicy)
-	}
-	doc := &PolicyDocument{Statement: []Statement{}}
-	var err error
-	if doc.Version, err = optString(top, "Version"); err != nil {
-		return nil, err
-	}
-	if doc.ID, err = optString(top, "Id"); err != nil {
-		return nil, err
-	}
-	var stmts []any
-	switch s := top["Statement"].(type) {
-	case nil:
-	case map[string]any:
-		stmts = []any{s}
-	case []any:
-		stmts = s
-	default:
-		return nil, fmt.Errorf("%w: Statement is neither an object nor a list", ErrMalformedPolicy)
-	}
-	for i, s := range stmts {
-		m, ok := s.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: Statement[%d] is not an object", ErrMalformedPolicy, i)
-		}
-		st, err := parseStatement(m)
-		if err != nil {
-			return nil, fmt.Errorf("Statement[%d]: %w", i, err)
-		}
-		doc.Statement = append(doc.Statement, st)
-	}
-	return doc, nil
-}
-
-func parseStatement(m map[string]any) (Statement, error) {
-	st := Statement{}
-	var err error
-	if st.Sid, err = optString(m, "Sid"); err != nil {
-		return st, err
-	}
-	if st.Effect, err = optString(m, "Effect"); err != nil {
-		return st, err
-	}
-	for _, f := range []struct {
-		name string
-		dst  *[]string
-	}{{"Action", &st.Action}, {"NotAction", &st.NotAction}, {"Resource", &st.Resource}, {"NotResource", &st.NotResource}} {
-		if *f.dst, err = stringList(m[f.name], f.name); err != nil {
-			return st, err
-		}
-	}
-	if st.Principal, err = principalMap(m["Principal"], "Principal"); err != nil {
-		return st, err
-	}
-	if st.NotPrincipal, err = principalMap(m["NotPrincipal"], "NotPrincipal"); err != nil {
-		return st, err
-	}
-	if st.Condition, err = conditionMap(m["Condition"]); err != nil {
-		return st, err
-	}
-	return st, nil
-}
-
-func optString(m map[string]any, key string) (string, error) {
-	switch v := m[key].(type) {
-	case nil:
-		return "", nil
-	case string:
-		return v, nil
-	default:
-		return "", fmt.Errorf("%w: %s is not a string", ErrMalformedPolicy, key)
-	}
-}
-
-// stringList accepts a string or a list of strings.
-func stringList(v any, name string) ([]string, error) {
-	switch x := v.(type) {
-	case nil:
-		return []string{}, nil
-	case string:
-		return []string{x}, nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("%w: %s holds a non-string element", ErrMalformedPolicy, name)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	default:
-		return nil, fmt.Errorf("%w: %s is neither a string nor a list", ErrMalformedPolicy, name)
-	}
-}
-
-// principalMap accepts "*" (any principal, the same as {"AWS": "*"}) or an
-// object of principal type to a string or list of strings.
-func principalMap(v any, name string) (map[string][]string, error) {
-	out := map[string][]string{}
-	switch x := v.(type) {
-	case nil:
-	case string:
-		out["AWS"] = []string{x}
-	case map[string]any:
-		for typ, vals := range x {
-			l, err := stringList(vals, name+"."+typ)
-			if err != nil {
-				return nil, err
-			}
-			out[typ] = l
-		}
-	default:
-		return nil, fmt.Errorf("%w: %s is neither a string nor an object", ErrMalformedPolicy, name)
-	}
-	return out, nil
-}
-
-// conditionMap accepts {operator: {key: value or [values]}}; values may be
-// strings, numbers or booleans and are kept as their text.
-func conditionMap(v any) (map[string]map[string][]string, error) {
-	out := map[string]map[string][]string{}
-	if v == nil {
-		return out, nil
-	}
-	ops, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%w: Condition is not an object", ErrMalformedPolicy)
-	}
-	for op, keys := range ops {
-		km, ok := keys.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%w: Condition.%s is not an object", ErrMalformedPolicy, op)
-		}
-		inner := map[string][]string{}
-		for k, vals := range km {
-			var list []any
-			if l, ok := vals.([]any); ok {
-				list = l
-			} else {
-				list = []any{vals}
-			}
-			strs := make([]string, 0, len(list))
-			for _, e := range list {
-				s, err := scalarText(e)
-				if err != nil {
-					return nil, fmt.Errorf("%w: Condition.%s.%s: %v", ErrMalformedPolicy, op, k, err)
-				}
-				strs = append(strs, s)
-			}
-			inner[k] = strs
-		}
-		out[op] = inner
-	}
-	return out, nil
-}
-
-func scalarText(v any) (string, error) {
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case json.Number:
-		return x.String(), nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	default:
-		return "", errors.New("value is not a string, number or boolean")
-	}
+	return iampolicy.ParseWith([]byte(text), keyPolicyGrammar)
 }
 
 // accountIDPattern matches a bare account id used as a principal.
@@ -360,7 +201,7 @@ func (a *analysis) allow(st Statement, i int, partition string) {
 		a.note("%s: Allow without Principal ignored", label)
 		return
 	default:
-		for _, typ := range sortedKeys(st.Principal) {
+		for _, typ := range iampolicy.SortedKeys(st.Principal) {
 			for _, v := range st.Principal[typ] {
 				if name := normalisePrincipal(typ, v, partition); name != "" {
 					targets = append(targets, a.principal(typ, name))
@@ -412,15 +253,6 @@ func (a *analysis) deny(st Statement, i int, partition string) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (a *analysis) result() *Access {
 	acc := &Access{
 		Principals:           []PrincipalAccess{},
@@ -429,9 +261,9 @@ func (a *analysis) result() *Access {
 		AdministratorsWhoUse: []string{},
 		FullAccess:           []string{},
 		FullAccessNonRoot:    []string{},
-		Notes:                sortedKeys(a.notes),
+		Notes:                iampolicy.SortedKeys(a.notes),
 	}
-	for _, key := range sortedKeys(a.principals) {
+	for _, key := range iampolicy.SortedKeys(a.principals) {
 		p := a.principals[key]
 		pa := PrincipalAccess{
 			Principal:    p.name,
@@ -444,7 +276,7 @@ func (a *analysis) result() *Access {
 			ReadActions:  []string{},
 			OtherActions: []string{},
 			Conditional:  p.conditional,
-			Sources:      sortedKeys(p.sources),
+			Sources:      iampolicy.SortedKeys(p.sources),
 		}
 		full := true
 		for _, known := range knownActions {
@@ -453,7 +285,7 @@ func (a *analysis) result() *Access {
 				break
 			}
 		}
-		for _, act := range sortedKeys(p.actions) {
+		for _, act := range iampolicy.SortedKeys(p.actions) {
 			switch CategoryOf(act) {
 			case Admin:
 				pa.AdminActions = append(pa.AdminActions, act)
