@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/hipaa-evidence/hipaa-evidence/internal/atomicfile"
 )
 
 // ModelFormat is the format of the JSON package model. It is always
@@ -138,31 +140,19 @@ func Write(ctx context.Context, dir string, p *Package, opts WriteOptions) (*Wri
 }
 
 // writeAtomic writes what fill produces to path through a temporary file
-// and returns its SHA-256 and size.
+// (atomicfile) and returns its SHA-256 and size.
 func writeAtomic(path string, fill func(io.Writer) error) (string, int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-")
+	f, err := atomicfile.Create(path, 0o644)
 	if err != nil {
 		return "", 0, err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer f.Cleanup()
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(tmp, h)}
+	cw := &countWriter{w: io.MultiWriter(f, h)}
 	if err := fill(cw); err != nil {
-		tmp.Close()
 		return "", 0, err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return "", 0, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", 0, err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", 0, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := f.Commit(); err != nil {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), cw.n, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
 	"github.com/hipaa-evidence/hipaa-evidence/controls"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/atomicfile"
 	"github.com/hipaa-evidence/hipaa-evidence/plugins"
 	"github.com/hipaa-evidence/hipaa-evidence/plugins/proto"
 )
@@ -49,8 +50,8 @@ Evaluation is deterministic: the same evidence and files give byte-identical res
 				return err
 			}
 			if out != "" {
-				if err := writeFileAtomic(out, o.Data); err != nil {
-					return err
+				if err := atomicfile.WriteFile(out, o.Data, 0o644); err != nil {
+					return fmt.Errorf("write %s: %w", out, err)
 				}
 			}
 			return a.reportEvaluation(o, out)
@@ -317,36 +318,6 @@ func (a *app) reportEvaluation(o *controls.Outcome, out string) error {
 	}
 	if s.Results.Unknown > 0 {
 		return fmt.Errorf("%d result(s) are unknown because evidence could not be seen: %w", s.Results.Unknown, errGaps)
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and rename.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/atomicfile"
 )
 
 // Errors returned by this package.
@@ -166,7 +167,7 @@ func (l *Locker) ListFiles(dir string) ([]string, error) {
 			}
 			return err
 		}
-		if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".tmp-") {
+		if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), atomicfile.TempPrefix) {
 			rel, err := filepath.Rel(base, p)
 			if err != nil {
 				return err
@@ -243,13 +244,13 @@ func (l *Locker) CommitRun(ctx context.Context, m *Manifest, signer evidence.Sig
 			return fmt.Errorf("commit run %s: %w", m.RunID, err)
 		}
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := atomicfile.SyncDir(tmp); err != nil {
 		return fmt.Errorf("commit run %s: %w", m.RunID, err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("commit run %s: %w", m.RunID, err)
 	}
-	return syncDir(filepath.Dir(final))
+	return atomicfile.SyncDir(filepath.Dir(final))
 }
 
 // Runs returns the ids of every committed run, oldest first.
@@ -352,7 +353,7 @@ func (l *Locker) syncObjects() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for dir := range l.unsynced {
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return err
 		}
 		delete(l.unsynced, dir)
@@ -360,38 +361,12 @@ func (l *Locker) syncObjects() error {
 	return nil
 }
 
-// writeOnce writes data to path atomically (temp file, fsync, link) and
-// fails with ErrExists if path already exists. With syncParent it also makes
-// the new directory entry durable before returning.
+// writeOnce writes data to path atomically and read-only (stored evidence is
+// never rewritten) and fails with ErrExists if path already exists. With
+// syncParent it also makes the new directory entry durable before returning.
 func writeOnce(path string, data []byte, syncParent bool) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s: %w", path, ErrExists)
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after the link, only the temporary name goes
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o444); err != nil { // stored evidence is read-only
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	// link fails if path exists, so two writers can never replace each other.
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
+	if err := atomicfile.WriteNew(path, data, 0o444); err != nil {
+		if errors.Is(err, atomicfile.ErrExists) {
 			return fmt.Errorf("%s: %w", path, ErrExists)
 		}
 		return err
@@ -399,19 +374,7 @@ func writeOnce(path string, data []byte, syncParent bool) error {
 	if !syncParent {
 		return nil
 	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
+	return atomicfile.SyncDir(filepath.Dir(path))
 }
 
 func readBounded(path string, limit int64) ([]byte, error) {

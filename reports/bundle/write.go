@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/atomicfile"
 	"github.com/hipaa-evidence/hipaa-evidence/templates"
 )
 
@@ -521,28 +522,16 @@ func WriteFile(ctx context.Context, dir string, in *Input, replace bool) (*Resul
 	if err := checkOuterSums(dir); err != nil {
 		return nil, fmt.Errorf("write bundle: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-"+name+"-")
+	tmp, err := atomicfile.Create(final, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("write bundle: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer tmp.Cleanup()
 	res, err := Write(ctx, tmp, in)
 	if err != nil {
-		tmp.Close()
 		return nil, err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write bundle: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write bundle: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write bundle: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return nil, fmt.Errorf("write bundle: %w", err)
 	}
 	res.Path = final
@@ -612,37 +601,10 @@ func writeOuterSums(ctx context.Context, dir, name, digest string, signer eviden
 		name string
 		data []byte
 	}{{SumsFile, data}, {SealFile, sig}} {
-		if err := writeAtomic(filepath.Join(dir, f.name), f.data); err != nil {
-			return err
+		path := filepath.Join(dir, f.name)
+		if err := atomicfile.WriteFile(path, f.data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
 		}
-	}
-	return nil
-}
-
-// writeAtomic replaces path with data through a synced temporary file.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
