@@ -74,7 +74,7 @@ func SettingsFromConfig(c *config.Config) (*Settings, error) {
 			for k, vn := range ps {
 				var v any
 				if err := vn.Decode(&v); err != nil {
-					return nil, yamlErr(file, err)
+					return nil, config.YAMLError(file, 0, err)
 				}
 				s.Params[id][k] = ParamOverride{Value: v, File: file, Line: vn.Line}
 			}

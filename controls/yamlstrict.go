@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -39,7 +37,7 @@ func parseDocuments(file string, b []byte) ([]*yaml.Node, error) {
 			break
 		}
 		if err != nil {
-			return nil, yamlErr(file, err)
+			return nil, config.YAMLError(file, 0, err)
 		}
 		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 			count := 0
@@ -77,7 +75,7 @@ func decodeNode(file string, n *yaml.Node, v any) error {
 		return err
 	}
 	if err := n.Decode(v); err != nil {
-		return yamlErr(file, err)
+		return config.YAMLError(file, 0, err)
 	}
 	return nil
 }
@@ -161,23 +159,6 @@ func knownFields(file string, n *yaml.Node, t reflect.Type) error {
 		}
 	}
 	return nil
-}
-
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
-
-// yamlErr turns a yaml.v3 error into a config.Error at file:line.
-func yamlErr(file string, err error) error {
-	msg := err.Error()
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &config.Error{File: file, Line: line, Msg: m[2]}
-	}
-	return &config.Error{File: file, Msg: msg}
 }
 
 // errAt returns a config.Error at the line of n.

@@ -213,7 +213,10 @@ func (c *Config) Extension(name string, v any) error {
 	return DecodeNode(c.Path, &n, v)
 }
 
-var lineInMessage = regexp.MustCompile(`line (\d+): (.*)`)
+var (
+	lineInMessage = regexp.MustCompile(`line (\d+): (.*)`)
+	fieldNotFound = regexp.MustCompile(`field (\S+) not found in type \S+`)
+)
 
 // DecodeStrict decodes YAML bytes into v, rejecting unknown fields and
 // trailing documents. Errors name file and line (offset by lineOffset, for
@@ -225,7 +228,7 @@ func DecodeStrict(file string, lineOffset int, b []byte, v any) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return yamlError(file, lineOffset, err)
+		return yamlError(file, lineOffset, err, true)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -244,7 +247,17 @@ func DecodeNode(file string, n *yaml.Node, v any) error {
 	return DecodeStrict(file, n.Line-1, b, v)
 }
 
-func yamlError(file string, lineOffset int, err error) error {
+// YAMLError turns an error of yaml.v3 into an *Error in file: the first
+// message of a TypeError, without yaml's "yaml: " prefix, its "line N:"
+// made the Error's line (plus lineOffset, for bytes cut out of a larger
+// file). Loaders that decode yaml.Node trees with their own checks use it.
+func YAMLError(file string, lineOffset int, err error) error {
+	return yamlError(file, lineOffset, err, false)
+}
+
+// yamlError is YAMLError. With knownFields (the decoder rejected unknown
+// fields) yaml.v3's "field x not found in type T" reads `unknown field "x"`.
+func yamlError(file string, lineOffset int, err error, knownFields bool) error {
 	var te *yaml.TypeError
 	msg := err.Error()
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -254,7 +267,7 @@ func yamlError(file string, lineOffset int, err error) error {
 	if m := lineInMessage.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		detail := m[2]
-		if f := regexp.MustCompile(`field (\S+) not found in type \S+`).FindStringSubmatch(detail); f != nil {
+		if f := fieldNotFound.FindStringSubmatch(detail); f != nil && knownFields {
 			detail = fmt.Sprintf("unknown field %q", f[1])
 		}
 		return &Error{File: file, Line: line + lineOffset, Msg: detail}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestParseValid(t *testing.T) {
@@ -112,6 +114,59 @@ func FuzzParse(f *testing.F) {
 		}
 		if c == nil {
 			t.Fatal("nil config without error")
+		}
+	})
+}
+
+func TestYAMLError(t *testing.T) {
+	type target struct {
+		Count int `yaml:"count"`
+	}
+	decode := func(src string, known bool) error {
+		t.Helper()
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &n); err != nil {
+			return err
+		}
+		var v target
+		if known {
+			dec := yaml.NewDecoder(strings.NewReader(src))
+			dec.KnownFields(true)
+			return dec.Decode(&v)
+		}
+		return n.Decode(&v)
+	}
+	tests := []struct {
+		name   string
+		src    string
+		known  bool
+		offset int
+		want   Error
+	}{
+		{"type error at its line", "\ncount: many\n", false, 0, Error{File: "f.yaml", Line: 2, Msg: "cannot unmarshal !!str `many` into int"}},
+		{"line offset added", "\ncount: many\n", false, 10, Error{File: "f.yaml", Line: 12, Msg: "cannot unmarshal !!str `many` into int"}},
+		{"syntax error", "count: [1\n", false, 0, Error{File: "f.yaml", Line: 1, Msg: "did not find expected ',' or ']'"}},
+		{"unknown field kept as yaml words it", "count: 1\nextra: 2\n", true, 0, Error{File: "f.yaml", Line: 2, Msg: "field extra not found in type config.target"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := decode(tc.src, tc.known)
+			if err == nil {
+				t.Fatal("the YAML decoded without error")
+			}
+			var got *Error
+			if !errors.As(YAMLError("f.yaml", tc.offset, err), &got) {
+				t.Fatalf("YAMLError(%v) is not an *Error", err)
+			}
+			if *got != tc.want {
+				t.Errorf("YAMLError(%v) = %+v, want %+v", err, *got, tc.want)
+			}
+		})
+	}
+	t.Run("no line", func(t *testing.T) {
+		got := YAMLError("f.yaml", 3, errors.New("yaml: something odd"))
+		if got.Error() != "f.yaml: something odd" {
+			t.Errorf("YAMLError = %q", got)
 		}
 	})
 }
