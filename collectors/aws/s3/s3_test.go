@@ -1,13 +1,11 @@
 package s3_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -189,32 +187,7 @@ func TestCollectGolden(t *testing.T) {
 		if s.Status != evidence.StatusOK {
 			t.Errorf("%s status %s, errors %+v", s.Kind, s.Status, s.Errors)
 		}
-		golden(t, filepath.Join("testdata", "golden", s.Kind+".json"), s.Payload)
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	buf.WriteByte('\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(want, buf.Bytes()) {
-		t.Errorf("%s differs from the golden file; run go test -update to accept.\ngot:\n%s", path, buf.String())
+		collectortest.Golden(t, filepath.Join("testdata", "golden", s.Kind+".json"), s.Payload, *update)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -93,31 +92,6 @@ func collect(t *testing.T, ctx context.Context, req *collectors.Request) *result
 	return res
 }
 
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, got, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	buf.WriteByte('\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(want, buf.Bytes()) {
-		t.Errorf("%s differs from the golden file; run go test -update to accept.\ngot:\n%s", path, buf.String())
-	}
-}
-
 func TestRegistered(t *testing.T) {
 	if !collectors.Default.Has(scope.Name) {
 		t.Fatalf("collector %q is not registered", scope.Name)
@@ -147,7 +121,7 @@ func TestStandaloneGolden(t *testing.T) {
 		if s.Status != evidence.StatusOK {
 			t.Errorf("%s status %s errors %+v", kind, s.Status, s.Errors)
 		}
-		golden(t, filepath.Join("testdata", "golden", "standalone", kind+".json"), s.Payload)
+		collectortest.Golden(t, filepath.Join("testdata", "golden", "standalone", kind+".json"), s.Payload, *update)
 	}
 	svc := res.services
 	if svc.CostExplorerView != scope.ViewAccount || svc.Organization.InOrganization || !svc.Organization.Known {
@@ -291,7 +265,7 @@ func TestOrganization(t *testing.T) {
 		}
 		// kumo draws a random organization id; the golden files hold a fixed one.
 		payload := bytes.ReplaceAll(s.Payload, []byte(orgID), []byte("o-exampleorgid"))
-		golden(t, filepath.Join("testdata", "golden", "organization", kind+".json"), payload)
+		collectortest.Golden(t, filepath.Join("testdata", "golden", "organization", kind+".json"), payload, *update)
 	}
 	svc := res.services
 	t.Run("services", func(t *testing.T) {
