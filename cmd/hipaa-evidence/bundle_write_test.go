@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
-	"github.com/hipaa-evidence/hipaa-evidence/collectors/locker"
 	"github.com/hipaa-evidence/hipaa-evidence/reports/bundle"
 )
 
@@ -19,23 +17,7 @@ import (
 // checks where each lands and that the bundle verifies.
 func TestWriteBundleLayout(t *testing.T) {
 	dir := t.TempDir()
-	emulatorEnv(t)
-	keyPath := filepath.Join(dir, "keys", "signing-key.pem")
-	signer, err := evidence.GenerateKeyFile(keyPath, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, stderr, code := runCLI(t, dir, "collect", "--collectors", "test-identity", "--quiet", "--period", "2026-Q4"); code != 0 {
-		t.Fatalf("collect: exit %d: %s", code, stderr)
-	}
-	lk, err := locker.Open(filepath.Join(dir, "evidence-locker"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runID, err := lk.LatestRun("2026-Q4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, lk, runID := collectTestRun(t, dir, false)
 	ctx := context.Background()
 	id := "20261201T100000Z-0123456789ab"
 	for name, data := range map[string][]byte{"BAA: signed.pdf": []byte("%PDF-1.4 baa"), "metadata.json": []byte(`{"id":"` + id + `"}`)} {

@@ -31,9 +31,10 @@ func emulatorEnv(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 }
 
-// writeEvidenceBundle collects with the CLI in dir and writes a bundle of the
-// run with the bundle package; it returns the zip's path.
-func writeEvidenceBundle(t *testing.T, dir string, demo bool) string {
+// collectTestRun makes a signing key in dir/keys (a demo key with demo),
+// collects the test-identity collector for 2026-Q4 with the CLI in dir and
+// returns the key, the locker and the run id.
+func collectTestRun(t *testing.T, dir string, demo bool) (*evidence.LocalSigner, *locker.Locker, string) {
 	t.Helper()
 	emulatorEnv(t)
 	keyPath := filepath.Join(dir, "keys", "signing-key.pem")
@@ -52,6 +53,14 @@ func writeEvidenceBundle(t *testing.T, dir string, demo bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return signer, lk, id
+}
+
+// writeEvidenceBundle collects with the CLI in dir and writes a bundle of the
+// run with the bundle package; it returns the zip's path.
+func writeEvidenceBundle(t *testing.T, dir string, demo bool) string {
+	t.Helper()
+	signer, lk, id := collectTestRun(t, dir, demo)
 	files, err := bundle.RunFiles(lk, id, signer.PublicKey())
 	if err != nil {
 		t.Fatal(err)
