@@ -173,6 +173,14 @@ func TestMatch(t *testing.T) {
 		{"s3:Get*", "s3:getobject", false, true},
 		{"a*b*c", "aXXbYYc", true, true},
 		{"a*b*c", "aXXbYY", false, false},
+		{"*", "", true, true},
+		{"a*b", "ab", true, true},
+		{"a*b", "axxb", true, true},
+		{"a*b", "axxbc", false, false},
+		{"a?c", "abc", true, true},
+		{"a?c", "ac", false, false},
+		{"**a**", "xxaxx", true, true},
+		{"a*a*a*a*b", strings.Repeat("a", 200), false, false},
 	}
 	for _, tc := range tests {
 		if got := iampolicy.Match(tc.pattern, tc.value); got != tc.want {

@@ -3,6 +3,8 @@ package kms
 import (
 	"sort"
 	"strings"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iampolicy"
 )
 
 // Category classifies a KMS action for the separation-of-duties analysis.
@@ -163,37 +165,9 @@ func expand(pattern string) []string {
 	}
 	var out []string
 	for _, a := range knownActions {
-		if wildcardMatch(p, strings.ToLower(a)) {
+		if iampolicy.MatchFold(p, a) {
 			out = append(out, a)
 		}
 	}
 	return out
-}
-
-// wildcardMatch reports whether s matches pattern, where * matches any run of
-// characters and ? any one character. It runs in O(len(p)·len(s)) without
-// recursion, so hostile patterns cannot blow the stack or the clock.
-func wildcardMatch(p, s string) bool {
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }

@@ -332,27 +332,6 @@ func TestExpand(t *testing.T) {
 	}
 }
 
-func TestWildcardMatch(t *testing.T) {
-	tests := []struct {
-		p, s string
-		want bool
-	}{
-		{"*", "", true},
-		{"a*b", "ab", true},
-		{"a*b", "axxb", true},
-		{"a*b", "axxbc", false},
-		{"a?c", "abc", true},
-		{"a?c", "ac", false},
-		{"**a**", "xxaxx", true},
-		{"a*a*a*a*b", strings.Repeat("a", 200), false},
-	}
-	for _, tc := range tests {
-		if got := wildcardMatch(tc.p, tc.s); got != tc.want {
-			t.Errorf("wildcardMatch(%q, %q) = %v, want %v", tc.p, tc.s, got, tc.want)
-		}
-	}
-}
-
 func TestCategories(t *testing.T) {
 	// Every action the issue names lands where separation of duties needs it.
 	for _, a := range []string{"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:EnableKey", "kms:DisableKey", "kms:UpdateAlias", "kms:TagResource", "kms:DeleteAlias"} {
