@@ -157,14 +157,11 @@ func Attach(ctx context.Context, lk *locker.Locker, signer evidence.Signer, cat 
 }
 
 func encodeMetadata(m *AttachmentMetadata) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
+	b, err := evidence.EncodeJSON(m)
+	if err != nil {
 		return nil, fmt.Errorf("encode attachment metadata: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // cleanFileName keeps the base name and rejects names that could not be

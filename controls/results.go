@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 )
 
 // ResultsSchema is the schema of results.json.
@@ -620,14 +622,11 @@ type ControlChange struct {
 // escaping and a final newline. The same Results always encode to the same
 // bytes.
 func (r *Results) Encode() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	b, err := evidence.EncodeJSON(r)
+	if err != nil {
 		return nil, fmt.Errorf("encode results: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // maxResultsSize bounds a results.json read back (previous period, bundle):

@@ -131,14 +131,11 @@ func (p *Plugin) record(keyID string) *Record {
 
 // encodeRecord returns the canonical bytes of r.
 func encodeRecord(r *Record) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	b, err := evidence.EncodeJSON(r)
+	if err != nil {
 		return nil, fmt.Errorf("encode plugin record %s: %w", r.Plugin, err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // RecordChecks signs and stores the record of every plugin of the set that

@@ -336,3 +336,31 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		}
 	})
 }
+
+func TestEncodeJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"indented with a final newline", map[string]any{"b": 1, "a": []int{2}}, "{\n  \"a\": [\n    2\n  ],\n  \"b\": 1\n}\n"},
+		{"no HTML escaping", struct {
+			S string `json:"s"`
+		}{"<a & b>"}, "{\n  \"s\": \"<a & b>\"\n}\n"},
+		{"scalar", "x", "\"x\"\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := EncodeJSON(tc.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tc.want {
+				t.Errorf("EncodeJSON = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if _, err := EncodeJSON(func() {}); err == nil {
+		t.Error("EncodeJSON of a func succeeded")
+	}
+}

@@ -165,12 +165,23 @@ func (s *Snapshot) Encode() ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	b, err := EncodeJSON(&c)
+	if err != nil {
+		return nil, fmt.Errorf("encode snapshot %s: %w", c.Kind, err)
+	}
+	return b, nil
+}
+
+// EncodeJSON returns v as the project's signed and stored JSON documents are
+// written: indented by two spaces, without HTML escaping, with a final
+// newline. Equal values always encode to the same bytes.
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(&c); err != nil {
-		return nil, fmt.Errorf("encode snapshot %s: %w", c.Kind, err)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

@@ -215,7 +215,7 @@ func (l *Locker) CommitRun(ctx context.Context, m *Manifest, signer evidence.Sig
 	m.Schema = ManifestSchema
 	m.KeyID = evidence.KeyID(signer.PublicKey())
 	m.DemoKey = signer.Demo()
-	data, err := encodeJSON(m)
+	data, err := evidence.EncodeJSON(m)
 	if err != nil {
 		return fmt.Errorf("commit run %s: %w", m.RunID, err)
 	}
@@ -334,17 +334,6 @@ func (l *Locker) LatestRun(period string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no run for period %s: %w", period, ErrNotFound)
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // syncObjects makes the directory entries of every object stored so far

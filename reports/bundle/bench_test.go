@@ -77,7 +77,7 @@ func benchBundle(b *testing.B) string {
 			files = append(files, f, BytesFile(f.Path+".sig", sig))
 		}
 		sort.Slice(rm.Snapshots, func(i, j int) bool { return rm.Snapshots[i].Digest < rm.Snapshots[j].Digest })
-		rmb, err := encodeJSON(rm)
+		rmb, err := evidence.EncodeJSON(rm)
 		if err != nil {
 			benchErr = err
 			return

@@ -101,7 +101,7 @@ func PAE(payloadType string, payload []byte) []byte {
 
 // signEnvelope encodes st and signs it into a DSSE envelope.
 func signEnvelope(ctx context.Context, st *Statement, signer evidence.Signer) ([]byte, error) {
-	payload, err := encodeJSON(st)
+	payload, err := evidence.EncodeJSON(st)
 	if err != nil {
 		return nil, fmt.Errorf("encode statement: %w", err)
 	}
@@ -114,7 +114,7 @@ func signEnvelope(ctx context.Context, st *Statement, signer evidence.Signer) ([
 		Payload:     base64.StdEncoding.EncodeToString(payload),
 		Signatures:  []EnvelopeSignature{{KeyID: evidence.KeyID(signer.PublicKey()), Sig: base64.StdEncoding.EncodeToString(sig)}},
 	}
-	return encodeJSON(&env)
+	return evidence.EncodeJSON(&env)
 }
 
 // openEnvelope parses a DSSE envelope strictly, checks that a signature by
@@ -170,19 +170,6 @@ func openEnvelope(b []byte, pub *ecdsa.PublicKey) (*Statement, error) {
 		return nil, fmt.Errorf("predicateType %q, want %q", st.PredicateType, PredicateType)
 	}
 	return &st, nil
-}
-
-// encodeJSON returns v as indented JSON with a trailing newline, without
-// HTML escaping: the bytes this package writes and signs.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // decodeStrict decodes one JSON value into v, rejecting unknown fields and

@@ -45,7 +45,7 @@ func rebuild(t *testing.T, m map[string][]byte, signer evidence.Signer, editMani
 	if editManifest != nil {
 		editManifest(&old)
 	}
-	mb, err := encodeJSON(&old)
+	mb, err := evidence.EncodeJSON(&old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestTamperMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			env.Signatures[0].Sig = base64.StdEncoding.EncodeToString(sig)
-			if m[AttestationFile], err = encodeJSON(&env); err != nil {
+			if m[AttestationFile], err = evidence.EncodeJSON(&env); err != nil {
 				t.Fatal(err)
 			}
 			reseal(t, m, f.signer)

@@ -278,7 +278,7 @@ func Write(ctx context.Context, w io.Writer, in *Input) (*Result, error) {
 	for _, e := range entries {
 		m.Files = append(m.Files, FileEntry{Path: e.path, SHA256: e.digest, Size: e.size, MediaType: e.media})
 	}
-	manifest, err := encodeJSON(m)
+	manifest, err := evidence.EncodeJSON(m)
 	if err != nil {
 		return nil, fmt.Errorf("write bundle: encode manifest: %w", err)
 	}
