@@ -17,6 +17,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/controls/hipaa"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/config"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // Check scopes: what one evaluation unit of a check is.
@@ -346,7 +347,7 @@ func parseCheck(env *cel.Env, name string, doc *yaml.Node, opts LoadOptions, kno
 		{"detail", f.Detail, cel.StringType, &c.detail},
 	}
 	varsNode := fieldOr(doc, "vars")
-	for _, k := range sortedKeys(f.Vars) {
+	for _, k := range sorted.Keys(f.Vars) {
 		if !paramNamePattern.MatchString(k) {
 			return nil, errAt(name, varsNode, "check %s: var name %q must be lower-case letters, digits and underscores", c.ID, k)
 		}
@@ -474,7 +475,7 @@ func checkParams(name string, doc *yaml.Node, id string, defaults map[string]any
 		o := overrides[k]
 		def, ok := out[k]
 		if !ok {
-			return nil, &config.Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("check %s has no parameter %q (it has: %s)", id, k, strings.Join(sortedKeys(out), ", "))}
+			return nil, &config.Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("check %s has no parameter %q (it has: %s)", id, k, strings.Join(sorted.Keys(out), ", "))}
 		}
 		v, err := paramValue(o.Value)
 		if err != nil {
@@ -542,15 +543,6 @@ func paramType(v any) string {
 		return "a list"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // CheckSet is the set of checks one evaluation runs, with the files they
@@ -624,11 +616,11 @@ func (s *CheckSet) AddFS(prefix string, fsys fs.FS, opts LoadOptions) error {
 // not in the set (overrides for checks in the set were applied and
 // validated when they were added).
 func (s *CheckSet) CheckOverrides(params map[string]map[string]ParamOverride) error {
-	for _, id := range sortedKeys(params) {
+	for _, id := range sorted.Keys(params) {
 		if _, ok := s.byID[id]; ok {
 			continue
 		}
-		for _, k := range sortedKeys(params[id]) {
+		for _, k := range sorted.Keys(params[id]) {
 			o := params[id][k]
 			return &config.Error{File: o.File, Line: o.Line, Msg: fmt.Sprintf("parameters for unknown check %q", id)}
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/period"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // Inputs is everything an evaluation reads. Evaluate is a pure function of
@@ -220,7 +221,7 @@ func (e *evaluator) index() error {
 			accts[sn.s.Source.AccountID] = true
 		}
 	}
-	e.accounts = sortedKeys(accts)
+	e.accounts = sorted.Keys(accts)
 	return nil
 }
 
@@ -387,7 +388,7 @@ func failureProblem(sn *snap, errs []evidence.CallError) problem {
 // regional evidence covers.
 func (e *evaluator) kindState(u *unitState, c *Check, kind, account string) {
 	if account == "" {
-		accts := sortedKeys(e.byKind[kind])
+		accts := sorted.Keys(e.byKind[kind])
 		if len(accts) == 0 {
 			u.hard.actions = append(u.hard.actions, "collect:"+kind)
 			u.hard.detail = append(u.hard.detail, fmt.Sprintf("no %s evidence in the run", kind))
@@ -424,7 +425,7 @@ func (e *evaluator) missingRegions(u *unitState, kind, account string, list []*s
 		return nil
 	}
 	var missing []string
-	for _, r := range sortedKeys(e.accountRegions[account]) {
+	for _, r := range sorted.Keys(e.accountRegions[account]) {
 		if !have[r] {
 			missing = append(missing, r)
 			u.hard.actions = append(u.hard.actions, "collect:"+kind)
@@ -490,7 +491,7 @@ func (e *evaluator) runEvidence(c *Check) (map[string][]any, error) {
 	m := map[string][]any{}
 	for _, k := range append(append([]string{}, c.Evidence...), c.Joins...) {
 		list := []any{}
-		for _, a := range sortedKeys(e.byKind[k]) {
+		for _, a := range sorted.Keys(e.byKind[k]) {
 			for _, sn := range e.byKind[k][a] {
 				if err := sn.decode(); err != nil {
 					return nil, fmt.Errorf("evaluate %s: snapshot %s: %w", c.ID, sn.digest, err)
@@ -519,7 +520,7 @@ func (e *evaluator) evidenceMap(c *Check, account string) (map[string][]any, err
 		list := []any{}
 		var snaps []*snap
 		if account == "" {
-			for _, a := range sortedKeys(e.byKind[k]) {
+			for _, a := range sorted.Keys(e.byKind[k]) {
 				snaps = append(snaps, e.byKind[k][a]...)
 			}
 		} else {
@@ -715,7 +716,7 @@ func (e *evaluator) evalItems(c *Check, act *activation, u *unitState, account, 
 	// Every relevant failed call must belong to an item; otherwise what is
 	// missing may be a resource the list does not even show.
 	var unattributed []string
-	for _, a := range sortedKeys(u.soft) {
+	for _, a := range sorted.Keys(u.soft) {
 		if u.soft[a] > attributed[a] {
 			unattributed = append(unattributed, a)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // testClock is the fixed evaluation clock of the tests: the run's finished_at.
@@ -67,7 +68,7 @@ func testCatalog(t testing.TB) *Catalog {
 func checksFrom(t testing.TB, cat *Catalog, files map[string]string) *CheckSet {
 	t.Helper()
 	s := NewCheckSet()
-	for _, name := range sortedKeys(files) {
+	for _, name := range sorted.Keys(files) {
 		if err := s.Add(name, []byte(files[name]), LoadOptions{Catalog: cat}); err != nil {
 			t.Fatal(err)
 		}

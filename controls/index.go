@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // evidenceIndex lists every snapshot and every gap: snapshots that are
@@ -34,7 +35,7 @@ func (e *evaluator) evidenceIndex() ([]EvidenceEntry, []Gap) {
 	}
 	// Kinds missing for an account in scope, or for a region the account's
 	// other regional evidence covers.
-	for _, kind := range sortedKeys(e.byKind) {
+	for _, kind := range sorted.Keys(e.byKind) {
 		for _, a := range e.accounts {
 			list := e.byKind[kind][a]
 			if len(list) == 0 {
@@ -53,7 +54,7 @@ func (e *evaluator) evidenceIndex() ([]EvidenceEntry, []Gap) {
 			if have[regionAll] {
 				continue
 			}
-			for _, r := range sortedKeys(e.accountRegions[a]) {
+			for _, r := range sorted.Keys(e.accountRegions[a]) {
 				if !have[r] {
 					gaps = append(gaps, Gap{Kind: kind, AccountID: a, Region: r, State: "missing", FailedActions: []string{"collect:" + kind}})
 				}

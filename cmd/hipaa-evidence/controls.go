@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hipaa-evidence/hipaa-evidence/controls"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 func (a *app) controlsCommand() *cobra.Command {
@@ -174,7 +175,7 @@ func (a *app) printCheck(c *controls.Check, ind string) {
 	}
 	if len(c.Params) > 0 {
 		var ps []string
-		for _, k := range sortedKeysAny(c.Params) {
+		for _, k := range sorted.Keys(c.Params) {
 			ps = append(ps, fmt.Sprintf("%s=%v", k, c.Params[k]))
 		}
 		a.printf("%s  params %s\n", ind, strings.Join(ps, ", "))
@@ -190,15 +191,6 @@ func citingChecks(set *controls.CheckSet) map[string][]*controls.Check {
 			out[id] = append(out[id], c)
 		}
 	}
-	return out
-}
-
-func sortedKeysAny(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

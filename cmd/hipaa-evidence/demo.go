@@ -22,6 +22,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/internal/config"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/demo"
 	"github.com/hipaa-evidence/hipaa-evidence/internal/period"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 	"github.com/hipaa-evidence/hipaa-evidence/templates"
 )
 
@@ -433,9 +434,9 @@ func (a *app) printDemoEvaluation(o *controls.Outcome, accounts map[string]strin
 		sort.Strings(ids)
 		for _, id := range ids {
 			t := m[id]
-			line := fmt.Sprintf("      %-40s %3d  %s", id, t.n, strings.Join(sortedSet(t.accounts), ", "))
+			line := fmt.Sprintf("      %-40s %3d  %s", id, t.n, strings.Join(sorted.Keys(t.accounts), ", "))
 			if withActions && len(t.actions) > 0 {
-				line += "  (" + strings.Join(sortedSet(t.actions), ", ") + " failed)"
+				line += "  (" + strings.Join(sorted.Keys(t.actions), ", ") + " failed)"
 			}
 			a.printf("%s\n", line)
 		}
@@ -447,16 +448,6 @@ func (a *app) printDemoEvaluation(o *controls.Outcome, accounts map[string]strin
 	}
 	a.printf("    exceptions: %d active, %d expired (lapsed, flagged), %d matching nothing\n", s.ExceptionsActive, s.ExceptionsExpired, s.ExceptionsUnmatched)
 	a.printf("    results.json (signed): %s\n", filepath.Join(a.lockerDir(), "files", filepath.FromSlash(o.Path)))
-}
-
-// sortedSet returns the set's members, sorted.
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // prepareDemoDir creates out, or accepts it when it exists and is empty.

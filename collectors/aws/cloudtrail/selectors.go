@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // s3ObjectType is the data resource type of S3 object-level events.
@@ -326,22 +328,13 @@ func aggregateS3(sels []selection) S3DataEvents {
 				prefixes[p] = true
 			}
 		}
-		c.Buckets = sortedSet(buckets)
-		c.Prefixes = sortedSet(prefixes)
+		c.Buckets = sorted.Keys(buckets)
+		c.Prefixes = sorted.Keys(prefixes)
 		return c
 	}
 	d := S3DataEvents{Read: cover(true), Write: cover(false)}
 	d.AllBucketsReadWrite = d.Read.AllBuckets && d.Write.AllBuckets
 	return d
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func nonNil(s []string) []string {

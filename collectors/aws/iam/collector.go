@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // Name is the collector's registered name.
@@ -257,7 +257,7 @@ func (r *recorder) fatal(action string, err error) {
 func (r *recorder) snapshot(payload any) (*evidence.Snapshot, error) {
 	r.mu.Lock()
 	var extra []evidence.CallError
-	for _, action := range sortedKeys(r.fails) {
+	for _, action := range sorted.Keys(r.fails) {
 		if n := r.fails[action]; n > maxErrorsPerAction {
 			ce := collectors.CallError(action, r.last[action])
 			extra = append(extra, evidence.CallError{Action: action, Code: ce.Code,
@@ -286,14 +286,4 @@ func (rs recorders) record(action string, err error) {
 	for _, r := range rs {
 		r.record(action, err)
 	}
-}
-
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

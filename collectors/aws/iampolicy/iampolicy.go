@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // MaxDocumentSize bounds the policy documents Parse accepts. The largest AWS
@@ -486,12 +487,8 @@ func coversAll(pattern, prefix string) bool {
 	return false
 }
 
-// SortedKeys returns m's keys in order, for deterministic iteration.
+// SortedKeys returns m's keys in order, for deterministic iteration. It is
+// sorted.Keys.
 func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return sorted.Keys(m)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iampolicy"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // MaxPolicySize bounds the key policy text ParsePolicy accepts. AWS limits a
@@ -201,7 +202,7 @@ func (a *analysis) allow(st Statement, i int, partition string) {
 		a.note("%s: Allow without Principal ignored", label)
 		return
 	default:
-		for _, typ := range iampolicy.SortedKeys(st.Principal) {
+		for _, typ := range sorted.Keys(st.Principal) {
 			for _, v := range st.Principal[typ] {
 				if name := normalisePrincipal(typ, v, partition); name != "" {
 					targets = append(targets, a.principal(typ, name))
@@ -261,9 +262,9 @@ func (a *analysis) result() *Access {
 		AdministratorsWhoUse: []string{},
 		FullAccess:           []string{},
 		FullAccessNonRoot:    []string{},
-		Notes:                iampolicy.SortedKeys(a.notes),
+		Notes:                sorted.Keys(a.notes),
 	}
-	for _, key := range iampolicy.SortedKeys(a.principals) {
+	for _, key := range sorted.Keys(a.principals) {
 		p := a.principals[key]
 		pa := PrincipalAccess{
 			Principal:    p.name,
@@ -276,7 +277,7 @@ func (a *analysis) result() *Access {
 			ReadActions:  []string{},
 			OtherActions: []string{},
 			Conditional:  p.conditional,
-			Sources:      iampolicy.SortedKeys(p.sources),
+			Sources:      sorted.Keys(p.sources),
 		}
 		full := true
 		for _, known := range knownActions {
@@ -285,7 +286,7 @@ func (a *analysis) result() *Access {
 				break
 			}
 		}
-		for _, act := range iampolicy.SortedKeys(p.actions) {
+		for _, act := range sorted.Keys(p.actions) {
 			switch CategoryOf(act) {
 			case Admin:
 				pa.AdminActions = append(pa.AdminActions, act)

@@ -15,6 +15,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iampolicy"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // Name is the registered name of the collector.
@@ -194,7 +195,7 @@ func (r *run) collectBuckets(ctx context.Context) *BucketsPayload {
 		}
 		return c
 	}
-	for _, name := range sortedKeys(trailsByBucket) {
+	for _, name := range sorted.Keys(trailsByBucket) {
 		if listed {
 			if _, mine := owned[name]; !mine {
 				p.Selection.ExternalTrailBuckets = append(p.Selection.ExternalTrailBuckets, ExternalBucket{Name: name, Trails: trailsByBucket[name]})
@@ -217,7 +218,7 @@ func (r *run) collectBuckets(ctx context.Context) *BucketsPayload {
 		c.phi = aws.Bool(true)
 	}
 	if o.AllBuckets {
-		for _, name := range sortedKeys(owned) {
+		for _, name := range sorted.Keys(owned) {
 			c := get(name)
 			c.reasons = append(c.reasons, ReasonAllBuckets)
 		}
@@ -228,7 +229,7 @@ func (r *run) collectBuckets(ctx context.Context) *BucketsPayload {
 	tagsComplete := true
 	if listed {
 		var mu sync.Mutex
-		all := sortedKeys(owned)
+		all := sorted.Keys(owned)
 		r.forEach(ctx, all, func(name string) {
 			mu.Lock()
 			c := cands[name]
@@ -267,7 +268,7 @@ func (r *run) collectBuckets(ctx context.Context) *BucketsPayload {
 	p.Selection.Complete = listed && p.Selection.TrailsRead && tagsComplete
 
 	// Collect each selected bucket's configuration.
-	names := sortedKeys(cands)
+	names := sorted.Keys(cands)
 	out := make([]Bucket, len(names))
 	idx := map[string]int{}
 	for i, n := range names {
@@ -533,15 +534,6 @@ func accountPublicAccessBlock(ctx context.Context, req *collectors.Request) (*ev
 
 func bucketARN(partition, name string) string {
 	return fmt.Sprintf("arn:%s:s3:::%s", partition, name)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func contains(s []string, x string) bool {

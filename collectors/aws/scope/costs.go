@@ -14,6 +14,7 @@ import (
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope/eligible"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // Cost Explorer query parameters.
@@ -98,7 +99,7 @@ func (r *run) services(ctx context.Context, b *collectors.Builder, phi map[strin
 		sa := ServiceAccount{AccountID: a.ID, Name: a.Name, PHI: phi[a.ID]}
 		sa.Visible = view == ViewOrganization || (view == ViewAccount && a.ID == r.org.CallerAccountID)
 		if sa.Visible {
-			for _, svc := range sortedKeys(used[a.ID]) {
+			for _, svc := range sorted.Keys(used[a.ID]) {
 				u := used[a.ID][svc]
 				m := r.list.Match(svc, r.opts.ServiceAliases)
 				if m.Status == eligible.StatusIgnored {
@@ -123,7 +124,7 @@ func (r *run) services(ctx context.Context, b *collectors.Builder, phi map[strin
 		}
 		p.Accounts = append(p.Accounts, sa)
 	}
-	p.UnknownServices = sortedKeys(unknown)
+	p.UnknownServices = sorted.Keys(unknown)
 	return p
 }
 
@@ -231,13 +232,4 @@ func (r *run) eligibleList(now time.Time) EligibleList {
 			l.VerifiedOn, e.AgeDays, l.StaleAfterDays, l.OfficialURL)
 	}
 	return e
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

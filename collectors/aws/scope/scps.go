@@ -13,6 +13,7 @@ import (
 	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/iampolicy"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/aws/scope/eligible"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // maxOUDepth bounds OU recursion; Organizations allows five levels below
@@ -260,7 +261,7 @@ func AnalyseSCP(stmts []iampolicy.Statement, l *eligible.List) SCPAnalysis {
 		}
 	}
 	if allowed != nil {
-		a.DenyAllExcept = sortedKeys(allowed)
+		a.DenyAllExcept = sorted.Keys(allowed)
 		for _, p := range a.DenyAllExcept {
 			if p == "*" || (len(l.PrefixServices(p)) == 0 && !l.IsManagementPrefix(p)) {
 				a.AllowedNotEligible = append(a.AllowedNotEligible, p)
@@ -268,7 +269,7 @@ func AnalyseSCP(stmts []iampolicy.Statement, l *eligible.List) SCPAnalysis {
 		}
 		a.RestrictsToEligible = !a.Conditional && len(a.AllowedNotEligible) == 0
 	}
-	a.DeniedServices = sortedKeys(denied)
+	a.DeniedServices = sorted.Keys(denied)
 	for _, p := range a.DeniedServices {
 		if p != "*" && len(l.PrefixServices(p)) == 0 {
 			a.DeniedIneligible = append(a.DeniedIneligible, p)

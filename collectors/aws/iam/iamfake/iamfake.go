@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
+	"github.com/hipaa-evidence/hipaa-evidence/internal/sorted"
 )
 
 // The MFA device kinds of the model; the same words the IAM collector's
@@ -246,16 +247,6 @@ func isNoSuchEntity(err error) bool {
 	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity"
 }
 
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // Teardown deletes from kumo what Seed created. kumo keeps one IAM state
 // per process, shared by every emulator, so a test that seeds must leave it
 // empty. Entities already gone are not an error.
@@ -332,7 +323,7 @@ func (f *Account) teardownRole(ctx context.Context, c *iamapi.Client, r *Role, c
 		_, err := c.DetachRolePolicy(ctx, &iamapi.DetachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: aws.String(f.policyARN(name))})
 		check("detach from "+r.Name, err)
 	}
-	for _, name := range sortedKeys(r.Inline) {
+	for _, name := range sorted.Keys(r.Inline) {
 		_, err := c.DeleteRolePolicy(ctx, &iamapi.DeleteRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(name)})
 		check("delete inline policy of "+r.Name, err)
 	}
@@ -351,7 +342,7 @@ func (f *Account) seedUser(ctx context.Context, c *iamapi.Client, u *User) error
 	if u.Path != "" {
 		in.Path = aws.String(u.Path)
 	}
-	for _, k := range sortedKeys(u.Tags) {
+	for _, k := range sorted.Keys(u.Tags) {
 		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(u.Tags[k])})
 	}
 	out, err := c.CreateUser(ctx, in)
@@ -390,7 +381,7 @@ func (f *Account) seedRole(ctx context.Context, c *iamapi.Client, r *Role) error
 			return fmt.Errorf("attach %s to %s: %w", name, r.Name, err)
 		}
 	}
-	for _, name := range sortedKeys(r.Inline) {
+	for _, name := range sorted.Keys(r.Inline) {
 		if _, err := c.PutRolePolicy(ctx, &iamapi.PutRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(r.Inline[name])}); err != nil {
 			return fmt.Errorf("put %s on %s: %w", name, r.Name, err)
 		}
@@ -795,7 +786,7 @@ func (f *Account) listAttachedUserPolicies(form url.Values) *http.Response {
 
 func inlineNames(m map[string]string) string {
 	var items []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range sorted.Keys(m) {
 		items = append(items, esc(k))
 	}
 	return "<PolicyNames>" + members(items) + "</PolicyNames>" + truncation("")
@@ -974,7 +965,7 @@ func (f *Account) getAccountAuthorizationDetails(form url.Values) *http.Response
 
 func inlineDetailXML(m map[string]string) string {
 	var items []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range sorted.Keys(m) {
 		items = append(items, el("PolicyName", k)+el("PolicyDocument", encodeDoc(m[k])))
 	}
 	return members(items)
@@ -982,7 +973,7 @@ func inlineDetailXML(m map[string]string) string {
 
 func tagsXML(tags map[string]string) string {
 	var items []string
-	for _, k := range sortedKeys(tags) {
+	for _, k := range sorted.Keys(tags) {
 		items = append(items, el("Key", k)+el("Value", tags[k]))
 	}
 	return members(items)
