@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
@@ -61,6 +62,7 @@ func (a *adapter) Describe() collectors.Descriptor {
 // only when ctx itself ends.
 func (a *adapter) Collect(ctx context.Context, req *collectors.Request) (*collectors.Response, error) {
 	cfg := a.p.cfg
+	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	rpc, err := a.p.conn()
@@ -91,19 +93,40 @@ func (a *adapter) Collect(ctx context.Context, req *collectors.Request) (*collec
 		snaps = append(snaps, s)
 		return nil
 	})
+	if err := runEnded(ctx, cctx, err, start, cfg.Timeout); err != nil {
+		// The run was cancelled or hit its own deadline: not the plugin's
+		// failure, and whatever the stream held when it ended may be
+		// incomplete.
+		return nil, err
+	}
 	if err == nil && len(snaps) == 0 {
 		return a.failed(CodePluginProtocolError, "returned no snapshots"), nil
 	}
 	if err == nil {
 		return &collectors.Response{Snapshots: snaps}, nil
 	}
-	if ctx.Err() != nil {
-		// The run was cancelled: not the plugin's failure.
-		return nil, ctx.Err()
-	}
 	code, msg := a.classify(cctx, err)
 	a.p.log.Warn("plugin collection failed", "plugin", cfg.Name, "collector", a.desc.Name, "code", code, "error", err)
 	return a.failed(code, msg), nil
+}
+
+// runEnded returns the run's own context error when the call ended because
+// the run was cancelled or reached its deadline. The deadline case is decided
+// by the deadlines, not by which timer fired first: gRPC carries the deadline
+// to the plugin, whose side can report DeadlineExceeded a moment before the
+// run's context notices its own.
+func runEnded(ctx, cctx context.Context, callErr error, start time.Time, timeout time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st, isStatus := grpcStatus(callErr)
+	if cctx.Err() == nil && !(isStatus && st.Code() == codes.DeadlineExceeded) {
+		return nil
+	}
+	if d, ok := ctx.Deadline(); ok && !d.After(start.Add(timeout)) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // classify names a failed call's cause. Partial output of a failed call is
