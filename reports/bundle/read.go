@@ -3,6 +3,7 @@ package bundle
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +29,10 @@ type Archive struct {
 // case, and a name that is both a file and a directory; encrypted entries
 // and compression methods other than store and deflate; entries over the
 // size limit, a total over the limit, compression ratios that mark a bomb,
-// and entries whose data overlap or run past the archive (the overlapping
-// zip bomb). Directory entries ("name/") are allowed and ignored.
+// entries whose data overlap or run past the archive (the overlapping zip
+// bomb), and local headers that disagree with the central directory or data
+// that belongs to no entry (what a streaming extractor would write instead).
+// Directory entries ("name/") are allowed and ignored.
 func OpenArchive(r io.ReaderAt, size int64, limits Limits) (*Archive, error) {
 	l := limits.withDefaults()
 	if size > l.MaxArchiveSize {
@@ -140,8 +143,94 @@ func OpenArchive(r io.ReaderAt, size int64, limits Limits) (*Archive, error) {
 			}
 		}
 	}
+	if err := checkLocalHeaders(r, zr.File); err != nil {
+		return nil, err
+	}
 	sort.Strings(a.names)
 	return a, nil
+}
+
+// Signatures of the zip records checkLocalHeaders reads (APPNOTE.TXT 4.3).
+const (
+	localHeaderSig    = 0x04034b50
+	dataDescriptorSig = 0x08074b50
+	centralHeaderSig  = 0x02014b50
+)
+
+// checkLocalHeaders requires the local file headers, which streaming
+// extractors read instead of the central directory, to agree with it: each
+// names the same file with the same method (and, without a data
+// descriptor, the same CRC and sizes), and the entries follow one another
+// from the archive's first byte to the central directory. It stops a zip
+// whose central directory verifies while a front-to-back extractor writes
+// another name (a ".." path) or a file hidden before, between or after the
+// entries, which nothing verified.
+func checkLocalHeaders(r io.ReaderAt, files []*zip.File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	type located struct {
+		off int64
+		f   *zip.File
+	}
+	list := make([]located, 0, len(files))
+	for _, f := range files {
+		off, err := f.DataOffset()
+		if err != nil {
+			return fail(f.Name, fmt.Errorf("%w: %v", ErrArchive, err))
+		}
+		list = append(list, located{off, f})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].off < list[j].off })
+	var pos int64
+	var h [30]byte
+	for _, e := range list {
+		f := e.f
+		_, err := r.ReadAt(h[:], pos)
+		nlen := int64(binary.LittleEndian.Uint16(h[26:]))
+		xlen := int64(binary.LittleEndian.Uint16(h[28:]))
+		if err != nil || binary.LittleEndian.Uint32(h[0:]) != localHeaderSig || pos+30+nlen+xlen != e.off {
+			return fail(f.Name, fmt.Errorf("%w: bytes %d to %d of the archive, before this entry's data, are not its local header alone: they hold data of no entry of the central directory (hidden data)", ErrArchive, pos, e.off))
+		}
+		flags := binary.LittleEndian.Uint16(h[6:])
+		method := binary.LittleEndian.Uint16(h[8:])
+		crc := binary.LittleEndian.Uint32(h[14:])
+		csize := binary.LittleEndian.Uint32(h[18:])
+		usize := binary.LittleEndian.Uint32(h[22:])
+		name := make([]byte, nlen+xlen)
+		if _, err := r.ReadAt(name, pos+30); err != nil {
+			return fail(f.Name, fmt.Errorf("%w: %v", ErrArchive, err))
+		}
+		name, extra := name[:nlen], name[nlen:]
+		switch {
+		case string(name) != f.Name:
+			return fail(f.Name, fmt.Errorf("%w: its local header names %q", ErrArchive, name))
+		case method != f.Method:
+			return fail(f.Name, fmt.Errorf("%w: its local header says compression method %d, the central directory %d", ErrArchive, method, f.Method))
+		case flags&0x8 == 0 && (crc != f.CRC32 ||
+			(csize != 0xffffffff && uint64(csize) != f.CompressedSize64) ||
+			(usize != 0xffffffff && uint64(usize) != f.UncompressedSize64)):
+			return fail(f.Name, fmt.Errorf("%w: its local header's CRC or sizes differ from the central directory's", ErrArchive))
+		}
+		pos = e.off + int64(f.CompressedSize64)
+		if flags&0x8 != 0 {
+			// The data descriptor: an optional signature, the CRC and both
+			// sizes, 8 bytes each in a zip64 entry.
+			var sig [4]byte
+			if _, err := r.ReadAt(sig[:], pos); err == nil && binary.LittleEndian.Uint32(sig[:]) == dataDescriptorSig {
+				pos += 4
+			}
+			pos += 12
+			if hasZip64Extra(extra) || f.CompressedSize64 >= 0xffffffff || f.UncompressedSize64 >= 0xffffffff {
+				pos += 8
+			}
+		}
+	}
+	var sig [4]byte
+	if _, err := r.ReadAt(sig[:], pos); err != nil || binary.LittleEndian.Uint32(sig[:]) != centralHeaderSig {
+		return fail("", fmt.Errorf("%w: the bytes at offset %d, after the last entry, are not the central directory (hidden data)", ErrArchive, pos))
+	}
+	return nil
 }
 
 // Names returns the paths of the files in the archive, sorted bytewise.
@@ -202,4 +291,21 @@ func (a *Archive) stream(f *zip.File, w io.Writer, buf []byte) error {
 		return fail(f.Name, fmt.Errorf("%w: the entry holds %d bytes, its header declares %d", ErrArchive, n, want))
 	}
 	return nil
+}
+
+// hasZip64Extra reports whether a local header's extra field holds a zip64
+// record (header id 1), which makes its data descriptor's sizes 8 bytes.
+func hasZip64Extra(extra []byte) bool {
+	for len(extra) >= 4 {
+		id := binary.LittleEndian.Uint16(extra)
+		n := int(binary.LittleEndian.Uint16(extra[2:]))
+		if id == 0x0001 {
+			return true
+		}
+		if 4+n > len(extra) {
+			return false
+		}
+		extra = extra[4+n:]
+	}
+	return false
 }
