@@ -240,11 +240,47 @@ func DecodeStrict(file string, lineOffset int, b []byte, v any) error {
 // DecodeNode decodes a YAML node into v strictly (unknown fields rejected),
 // with errors at the node's lines in file.
 func DecodeNode(file string, n *yaml.Node, v any) error {
+	// yaml.v3 rejects unknown fields only when decoding text, so the node is
+	// encoded again; that text drops blank lines and moves comments, so an
+	// error's line in it is mapped back to the line of the same node in file.
 	b, err := yaml.Marshal(n)
 	if err != nil {
 		return &Error{File: file, Line: n.Line, Msg: err.Error()}
 	}
-	return DecodeStrict(file, n.Line-1, b, v)
+	err = DecodeStrict(file, 0, b, v)
+	var ce *Error
+	if errors.As(err, &ce) && ce.Line > 0 {
+		ce.Line = originalLine(n, b, ce.Line)
+	}
+	return err
+}
+
+// originalLine returns the line in n's file of the node that yaml.Marshal(n)
+// (b) puts on line, or of the last node before it.
+func originalLine(n *yaml.Node, b []byte, line int) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) != 1 {
+		return n.Line
+	}
+	best, at := n.Line, 0
+	var walk func(enc, orig *yaml.Node)
+	walk = func(enc, orig *yaml.Node) {
+		if enc.Line <= line && enc.Line >= at {
+			best, at = orig.Line, enc.Line
+		}
+		if len(enc.Content) != len(orig.Content) {
+			return
+		}
+		for i := range enc.Content {
+			walk(enc.Content[i], orig.Content[i])
+		}
+	}
+	root := doc.Content[0]
+	if n.Kind == yaml.DocumentNode {
+		root = &doc
+	}
+	walk(root, n)
+	return best
 }
 
 // YAMLError turns an error of yaml.v3 into an *Error in file: the first

@@ -170,3 +170,74 @@ func TestYAMLError(t *testing.T) {
 		}
 	})
 }
+
+// TestDecodeNodeErrorsNameTheOriginalLine decodes sections laid out the way
+// people write them (blank lines, comments, flow and block lists, nested
+// maps) and checks that an error names the line in the file, not the line
+// in yaml.v3's re-encoding of the node.
+func TestDecodeNodeErrorsNameTheOriginalLine(t *testing.T) {
+	src := `collectors:
+  options:
+    s3:
+      # Buckets that hold PHI.
+      phi_buckets: [a, b]
+
+      # Tag that marks a PHI bucket.
+      phi_tag:
+        key: data-class
+
+        value: phi
+      max_age: soon
+      colour: red
+`
+	type tag struct {
+		Key   string `yaml:"key"`
+		Value string `yaml:"value"`
+	}
+	type s3Strict struct {
+		PHIBuckets []string `yaml:"phi_buckets"`
+		PHITag     tag      `yaml:"phi_tag"`
+		MaxAge     string   `yaml:"max_age"`
+	}
+	type s3Typed struct {
+		PHIBuckets []string `yaml:"phi_buckets"`
+		PHITag     tag      `yaml:"phi_tag"`
+		MaxAge     int      `yaml:"max_age"`
+		Colour     string   `yaml:"colour"`
+	}
+	type nestedUnknown struct {
+		PHIBuckets []string `yaml:"phi_buckets"`
+		PHITag     struct {
+			Key string `yaml:"key"`
+		} `yaml:"phi_tag"`
+		MaxAge string `yaml:"max_age"`
+		Colour string `yaml:"colour"`
+	}
+	c, err := Parse("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.Collectors.Options["s3"]
+	tests := []struct {
+		name     string
+		v        any
+		wantLine int
+		wantMsg  string
+	}{
+		{"unknown field", &s3Strict{}, 13, `unknown field "colour"`},
+		{"wrong type", &s3Typed{}, 12, "cannot unmarshal"},
+		{"unknown nested field", &nestedUnknown{}, 11, `unknown field "value"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := DecodeNode("c.yaml", &n, tc.v)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("DecodeNode = %v, want an *Error", err)
+			}
+			if ce.Line != tc.wantLine || !strings.Contains(ce.Msg, tc.wantMsg) {
+				t.Errorf("DecodeNode = %v, want c.yaml:%d: ...%s", err, tc.wantLine, tc.wantMsg)
+			}
+		})
+	}
+}
