@@ -37,6 +37,10 @@ var (
 	ErrInvalidPlugin = errors.New("invalid plugin")
 	// ErrNameClash means two collectors of a run would share a name.
 	ErrNameClash = errors.New("collector name already in use")
+	// ErrKindClash means a plugin declares an evidence kind that a built-in
+	// collector or another plugin produces: checks would read its snapshots
+	// as that collector's evidence.
+	ErrKindClash = errors.New("evidence kind already produced by another collector")
 	// ErrClosed means the plugin was closed.
 	ErrClosed = errors.New("plugin is closed")
 	// ErrRecord means a plugin record in the locker or a bundle is missing,

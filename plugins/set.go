@@ -74,10 +74,21 @@ func (s *Set) Collectors() []collectors.Collector {
 }
 
 // Register adds the set's collectors to reg. A collector whose name is
-// already registered (a built-in or another plugin's) is an error, and
-// nothing is added.
+// already registered (a built-in or another plugin's), or that declares an
+// evidence kind a registered collector or another plugin produces, is an
+// error, and nothing is added.
 func (s *Set) Register(reg *collectors.Registry) error {
 	cs := s.Collectors()
+	kinds := map[string]string{} // evidence kind -> who produces it
+	for _, name := range reg.Names() {
+		c, err := reg.New(name)
+		if err != nil {
+			return fmt.Errorf("register plugins: %w", err)
+		}
+		for _, k := range c.Describe().EvidenceKinds {
+			kinds[k] = "collector " + name
+		}
+	}
 	seen := map[string]string{}
 	for _, c := range cs {
 		d := c.Describe()
@@ -89,6 +100,16 @@ func (s *Set) Register(reg *collectors.Registry) error {
 			return fmt.Errorf("plugin %s: collector %s: %w by plugin %s", owner, d.Name, ErrNameClash, other)
 		}
 		seen[d.Name] = owner
+	}
+	for _, c := range cs {
+		d := c.Describe()
+		owner := pluginOf(c)
+		for _, k := range d.EvidenceKinds {
+			if by, ok := kinds[k]; ok && by != "plugin "+owner {
+				return fmt.Errorf("plugin %s: collector %s: evidence kind %s is produced by %s: %w", owner, d.Name, k, by, ErrKindClash)
+			}
+			kinds[k] = "plugin " + owner
+		}
 	}
 	for _, c := range cs {
 		c := c
