@@ -332,18 +332,24 @@ func (c *compiled) evalString(act *activation) (string, error) {
 	return string(s), nil
 }
 
-// evalList runs c and returns the list's elements. null gives no elements.
+// evalList runs c and returns the list's elements. null is an error: in a
+// payload null means "not seen", which is not an empty list.
 func (c *compiled) evalList(act *activation) ([]ref.Val, error) {
 	v, err := c.eval(act)
 	if err != nil {
 		return nil, err
 	}
 	if v.Type() == types.NullType {
-		return nil, nil
+		return nil, fmt.Errorf("%q gave null (not seen), not a list", c.src)
 	}
+	return listElems(c.src, v)
+}
+
+// listElems returns the elements of the list v, the value of src.
+func listElems(src string, v ref.Val) ([]ref.Val, error) {
 	l, ok := v.(traits.Lister)
 	if !ok {
-		return nil, fmt.Errorf("%q gave %s, not a list", c.src, v.Type().TypeName())
+		return nil, fmt.Errorf("%q gave %s, not a list", src, v.Type().TypeName())
 	}
 	var out []ref.Val
 	for it := l.Iterator(); it.HasNext() == types.True; {
@@ -354,7 +360,14 @@ func (c *compiled) evalList(act *activation) ([]ref.Val, error) {
 
 // evalStrings runs c and requires a list of strings (null gives none).
 func (c *compiled) evalStrings(act *activation) ([]string, error) {
-	list, err := c.evalList(act)
+	v, err := c.eval(act)
+	if err != nil {
+		return nil, err
+	}
+	if v.Type() == types.NullType {
+		return nil, nil
+	}
+	list, err := listElems(c.src, v)
 	if err != nil {
 		return nil, err
 	}
