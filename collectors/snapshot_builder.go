@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/smithy-go"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
@@ -133,6 +134,8 @@ func CallError(action string, err error) evidence.CallError {
 	var apiErr smithy.APIError
 	var netErr net.Error
 	switch {
+	case isCredentialProcessError(err):
+		ce.Message = ScrubCredentialError(err).Error()
 	case errors.As(err, &apiErr) && apiErr.ErrorCode() != "":
 		ce.Code = apiErr.ErrorCode()
 		ce.Message = apiErr.ErrorMessage()
@@ -153,6 +156,22 @@ func CallError(action string, err error) evidence.CallError {
 		ce.Message = ce.Message[:maxMessage] + "…"
 	}
 	return ce
+}
+
+// ScrubCredentialError returns err, or, when err comes from a failed
+// credential_process, an error that says so without err's text: the SDK's
+// message quotes the process's whole output, which may hold the secret
+// access key it failed to parse.
+func ScrubCredentialError(err error) error {
+	if !isCredentialProcessError(err) {
+		return err
+	}
+	return errors.New("the AWS profile's credential_process failed or printed something other than its credentials document (its output is not shown: it may hold secrets; run the command yourself to see it)")
+}
+
+func isCredentialProcessError(err error) bool {
+	var pe *processcreds.ProviderError
+	return errors.As(err, &pe)
 }
 
 // ErrorCode returns the service error code of err, or "".

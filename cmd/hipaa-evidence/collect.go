@@ -230,7 +230,7 @@ func (a *app) resolveScope(ctx context.Context, opts collaws.Options, base *aws.
 		return nil, fmt.Errorf("no AWS credentials: configure the SDK's default chain (environment, --profile or AWS_PROFILE, SSO, instance role)")
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, fmt.Errorf("no usable AWS credentials (environment, --profile or AWS_PROFILE, SSO, instance role): %w", err)
+		return nil, fmt.Errorf("no usable AWS credentials (environment, --profile or AWS_PROFILE, SSO, instance role): %w", collectors.ScrubCredentialError(err))
 	}
 	a.logger.Info("resolving scope", "organization", opts.Organization, "regions", joinOr(opts.Regions))
 	return collaws.ResolveScope(ctx, cfg, opts)

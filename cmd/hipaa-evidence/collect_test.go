@@ -127,3 +127,42 @@ func TestCollectOrganizationWithUnreachableAccount(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCollectKeepsCredentialProcessOutputOutOfErrors runs collect with a
+// profile whose credential_process prints a warning before its credentials
+// document: the SDK cannot parse it and quotes the whole output, secret
+// access key included, in its error. The command's error must say what
+// failed without that output.
+func TestCollectKeepsCredentialProcessOutputOutOfErrors(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
+	dir := t.TempDir()
+	script := filepath.Join(dir, "creds.sh")
+	body := "#!/bin/sh\necho 'warning: token cache is stale'\n" +
+		`echo '{"Version": 1, "AccessKeyId": "AKIAEXAMPLEKEY", "SecretAccessKey": "` + secret + `"}'` + "\n"
+	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	awsConfig := filepath.Join(dir, "aws-config")
+	if err := os.WriteFile(awsConfig, []byte("[profile audit]\ncredential_process = "+script+"\nregion = us-east-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", awsConfig)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	if _, stderr, code := runCLI(t, dir, "keys", "init"); code != 0 {
+		t.Fatalf("keys init: %s", stderr)
+	}
+	stdout, stderr, code := runCLI(t, dir, "collect", "--profile", "audit", "--collectors", "test-identity", "--quiet")
+	if code != exitError {
+		t.Fatalf("collect: exit %d, want %d\nstderr: %s", code, exitError, stderr)
+	}
+	if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, "AKIAEXAMPLEKEY") {
+		t.Fatalf("the credentials are in the output:\n%s%s", stdout, stderr)
+	}
+	if !strings.Contains(stderr, "credential_process") {
+		t.Errorf("stderr does not say the credential process failed:\n%s", stderr)
+	}
+}
