@@ -66,14 +66,14 @@ func exitCode(err error, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errGaps):
-		fmt.Fprintln(stderr, "hipaa-evidence: "+err.Error())
+		fmt.Fprintln(stderr, "hipaa-evidence: "+terminalSafe(err.Error()))
 		return exitGaps
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "hipaa-evidence: "+err.Error())
+		fmt.Fprintln(stderr, "hipaa-evidence: "+terminalSafe(err.Error()))
 		fmt.Fprintln(stderr, "Run 'hipaa-evidence --help' for usage.")
 		return exitUsage
 	default:
-		fmt.Fprintln(stderr, "hipaa-evidence: "+err.Error())
+		fmt.Fprintln(stderr, "hipaa-evidence: "+terminalSafe(err.Error()))
 		return exitError
 	}
 }

@@ -219,49 +219,76 @@ func demoBanner() string {
 
 // printVerifyReport prints what verification established.
 func (a *app) printVerifyReport(path string, r *bundle.Report, re *reevaluation, ok bool) {
+	// Everything but the layout comes from the bundle, which anyone can sign.
+	printf := func(format string, args ...any) { a.printf("%s", terminalSafe(fmt.Sprintf(format, args...))) }
 	if r.DemoKey {
-		a.printf("%s", demoBanner())
+		printf("%s", demoBanner())
 	}
 	pin := "NOT PINNED: compare it with the fingerprint you were given (--fingerprint)"
 	if r.Pinned {
 		pin = "pinned: matches the key you gave"
 	}
-	a.printf("bundle       %s\n", filepath.Base(path))
-	a.printf("             %s, period %s, bundle id %s\n", r.Organization, r.Period, r.BundleID)
-	a.printf("             created %s by hipaa-evidence %s\n", r.CreatedAt.Format("2006-01-02 15:04:05Z"), r.ToolVersion)
-	a.printf("key          %s\n             %s\n", r.KeyID, pin)
-	a.printf("seal         SHA256SUMS.sig verifies over SHA256SUMS\n")
-	a.printf("files        %d listed and present, every sha256 matches, nothing unlisted (%d bytes)\n", r.Files, r.Bytes)
-	a.printf("signatures   %d snapshot(s) and %d attachment(s) verify with the signatures made at collection\n", r.Snapshots, r.Attachments)
+	printf("bundle       %s\n", filepath.Base(path))
+	printf("             %s, period %s, bundle id %s\n", r.Organization, r.Period, r.BundleID)
+	printf("             created %s by hipaa-evidence %s\n", r.CreatedAt.Format("2006-01-02 15:04:05Z"), r.ToolVersion)
+	printf("key          %s\n             %s\n", r.KeyID, pin)
+	printf("seal         SHA256SUMS.sig verifies over SHA256SUMS\n")
+	printf("files        %d listed and present, every sha256 matches, nothing unlisted (%d bytes)\n", r.Files, r.Bytes)
+	printf("signatures   %d snapshot(s) and %d attachment(s) verify with the signatures made at collection\n", r.Snapshots, r.Attachments)
 	if r.RunID != "" {
-		a.printf("run          %s: the signed run manifest lists exactly the bundled snapshots\n", r.RunID)
+		printf("run          %s: the signed run manifest lists exactly the bundled snapshots\n", r.RunID)
 	}
-	a.printf("attestation  DSSE in-toto statement over %d files verifies and agrees\n", r.Subjects)
-	a.printf("manifest     agrees with the files, the key and the attestation\n")
+	printf("attestation  DSSE in-toto statement over %d files verifies and agrees\n", r.Subjects)
+	printf("manifest     agrees with the files, the key and the attestation\n")
 	if t := r.Timestamp; t != nil {
 		anchor := "NOT anchored (pass --tsa-ca)"
 		if t.Anchored {
 			anchor = "anchored to --tsa-ca"
 		}
-		a.printf("timestamp    %s by %s, %s\n", t.Time.Format("2006-01-02 15:04:05Z"), t.Authority, anchor)
+		printf("timestamp    %s by %s, %s\n", t.Time.Format("2006-01-02 15:04:05Z"), t.Authority, anchor)
 	}
 	if re != nil {
-		a.printf("reevaluation %s\n", re.summary())
+		printf("reevaluation %s\n", re.summary())
 		for _, d := range re.Differences {
-			a.printf("             - %s\n", d)
+			printf("             - %s\n", d)
 		}
 	}
 	for _, w := range r.Warnings {
-		a.printf("WARNING      %s\n", w)
+		printf("WARNING      %s\n", w)
 	}
 	if !ok {
-		a.printf("FAILED\n")
+		printf("FAILED\n")
 		return
 	}
 	if r.DemoKey {
-		a.printf("%s", demoBanner())
-		a.printf("OK (DEMO KEY)\n")
+		printf("%s", demoBanner())
+		printf("OK (DEMO KEY)\n")
 		return
 	}
-	a.printf("OK\n")
+	printf("OK\n")
+}
+
+// terminalSafe returns s with every control character but newline and tab
+// written as an escape (\x1b, \u009b), so text from a bundle, a plugin or
+// a config file cannot move the cursor, recolour or hide what follows it.
+func terminalSafe(s string) string {
+	if !strings.ContainsFunc(s, isUnsafeControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !isUnsafeControl(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func isUnsafeControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
