@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"sort"
@@ -196,7 +197,7 @@ func DecodeAttachmentMetadata(b []byte) (*AttachmentMetadata, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("attachment metadata: %w", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("attachment metadata: trailing data")
 	}
 	if m.Schema != AttachmentSchema || m.ID == "" || m.Control == "" || len(m.SHA256) != 64 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/evidence"
@@ -645,7 +646,7 @@ func DecodeResults(b []byte) (*Results, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("decode results: %w", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("decode results: trailing data")
 	}
 	if r.Schema != ResultsSchema {

@@ -1,6 +1,7 @@
 package plugins_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -210,6 +211,18 @@ func TestRecordTampering(t *testing.T) {
 				t.Errorf("err = %v, want ErrRecord containing %q", err, tc.want)
 			}
 		})
+	}
+	// A stray closing bracket after the record, signed with it, is trailing
+	// data like any other.
+	for _, trailing := range []string{"]", "}"} {
+		b := append(bytes.Clone(data), trailing...)
+		bsig, err := signer.Sign(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := plugins.DecodeRecord(b, bsig, signer.PublicKey(), plugins.FakeDigest); !errors.Is(err, plugins.ErrRecord) || !strings.Contains(err.Error(), "trailing") {
+			t.Errorf("record followed by %q: err = %v, want ErrRecord for trailing data", trailing, err)
+		}
 	}
 	// A record changed on disk is refused when the plugin is recorded again.
 	path := filepath.Join(lk.Root(), "files", filepath.FromSlash(rel))

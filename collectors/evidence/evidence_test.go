@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,8 +96,12 @@ func TestDecodeRejectsUnknownFieldsAndTrailingData(t *testing.T) {
 	if _, err := DecodeSnapshot([]byte(extra)); !errors.Is(err, ErrMalformed) {
 		t.Errorf("unknown field: error = %v", err)
 	}
-	if _, err := DecodeSnapshot(append(b, []byte("{}")...)); !errors.Is(err, ErrMalformed) {
-		t.Errorf("trailing data: error = %v", err)
+	// json.Decoder.More reports false before a closing bracket, so each of
+	// these must be caught as trailing data too.
+	for _, trailing := range []string{"{}", "}", "]", " ]\n", "x"} {
+		if _, err := DecodeSnapshot(append(bytes.Clone(b), trailing...)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("trailing %q: error = %v", trailing, err)
+		}
 	}
 }
 
