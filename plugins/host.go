@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -204,6 +205,11 @@ func (h *Host) checkDescription(d *proto.Description) error {
 	names := map[string]bool{}
 	total := 0
 	for _, f := range d.Checks {
+		// The name becomes part of the check's source and of its path in a
+		// bundle's checks/: ".." could land it on a built-in check's file.
+		if !fs.ValidPath(f.Name) || f.Name == "." {
+			return fmt.Errorf("%w: check file name %q is not a relative slash path without . or .. elements", ErrInvalidPlugin, f.Name)
+		}
 		if names[f.Name] {
 			return fmt.Errorf("%w: check file %s is listed twice", ErrInvalidPlugin, f.Name)
 		}
