@@ -233,8 +233,26 @@ func validatePluginChecks(files []proto.CheckFile, kinds []string) error {
 	return nil
 }
 
+// localCheckName names a local check file local/<path>, with the path made
+// relative and clean: a leading "/" and ".." elements would not survive as
+// they are into a bundle's checks/, and re-evaluating the bundle would then
+// name the checks differently from results.json. Each ".." becomes "_up_".
+func localCheckName(p string) string {
+	var elems []string
+	for _, e := range strings.Split(filepath.ToSlash(filepath.Clean(p)), "/") {
+		switch e {
+		case "", ".":
+		case "..":
+			elems = append(elems, "_up_")
+		default:
+			elems = append(elems, strings.ReplaceAll(e, ":", "_"))
+		}
+	}
+	return "local/" + strings.Join(elems, "/")
+}
+
 // addLocalChecks adds a check file, or every *.yaml file under a directory,
-// named local/<path>.
+// named local/<path> (see localCheckName).
 func addLocalChecks(set *controls.CheckSet, p string, opts controls.LoadOptions) error {
 	info, err := os.Stat(p)
 	if err != nil {
@@ -245,7 +263,7 @@ func addLocalChecks(set *controls.CheckSet, p string, opts controls.LoadOptions)
 		if err != nil {
 			return fmt.Errorf("checks.paths: %w", err)
 		}
-		return set.Add("local/"+filepath.ToSlash(filepath.Clean(p)), b, opts)
+		return set.Add(localCheckName(p), b, opts)
 	}
 	var files []string
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -266,7 +284,7 @@ func addLocalChecks(set *controls.CheckSet, p string, opts controls.LoadOptions)
 		if err != nil {
 			return fmt.Errorf("checks.paths: %w", err)
 		}
-		if err := set.Add("local/"+filepath.ToSlash(filepath.Clean(f)), b, opts); err != nil {
+		if err := set.Add(localCheckName(f), b, opts); err != nil {
 			return err
 		}
 	}
