@@ -1,7 +1,9 @@
 // Package plugins is the host side of collector plugins: it reads the
 // plugins section of the config, refuses any binary whose sha256 does not
 // match its pin, launches the rest with go-plugin (gRPC, AutoMTLS, an
-// explicit environment allowlist instead of the host's environment), and
+// explicit environment allowlist instead of the host's environment) from a
+// private copy of the verified bytes, so the file at the configured path
+// cannot be swapped between the check and the start, and
 // adapts every collector a plugin serves to collectors.Collector, so the
 // Runner runs, signs and stores it like a built-in.
 //

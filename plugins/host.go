@@ -251,7 +251,13 @@ func (h *Host) startProcess(cfg Config, digest string) (process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: digest %q: %w", cfg.Name, digest, err)
 	}
-	path, err := filepath.Abs(cfg.Path)
+	src, err := filepath.Abs(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", cfg.Name, err)
+	}
+	// The binary at cfg.Path can be replaced between being hashed and being
+	// run; the host runs a private copy whose bytes it hashed as it copied.
+	path, cleanup, err := privateCopy(src, digest)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", cfg.Name, err)
 	}
@@ -291,20 +297,67 @@ func (h *Host) startProcess(cfg Config, digest string) (process, error) {
 	rpc, err := client.Client()
 	if err != nil {
 		client.Kill()
+		cleanup()
 		h.logStderr(cfg.Name, tail.String())
 		return nil, fmt.Errorf("plugin %s: start %s: %w", cfg.Name, cfg.Path, startError(err))
 	}
 	raw, err := rpc.Dispense(proto.PluginKey)
 	if err != nil {
 		client.Kill()
+		cleanup()
 		return nil, fmt.Errorf("plugin %s: %w", cfg.Name, err)
 	}
 	p, ok := raw.(proto.Plugin)
 	if !ok {
 		client.Kill()
+		cleanup()
 		return nil, fmt.Errorf("plugin %s: dispensed %T, not a collector plugin", cfg.Name, raw)
 	}
-	return &goPluginProcess{client: client, rpc: p, tail: tail}, nil
+	return &goPluginProcess{client: client, rpc: p, tail: tail, cleanup: cleanup}, nil
+}
+
+// privateCopy copies the binary at src into a new directory of the system's
+// temporary directory ($TMPDIR) that only this user can write, hashing the
+// bytes as it copies them, and returns the copy's path and a func that
+// removes it. A copy whose bytes do not hash to digest is an ErrPinMismatch:
+// the file changed after it was verified.
+func privateCopy(src, digest string) (string, func(), error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", nil, fmt.Errorf("copy plugin binary: %w", err)
+	}
+	defer in.Close()
+	if st, err := in.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("copy plugin binary %s: not a regular file", src)
+	}
+	dir, err := os.MkdirTemp("", "hipaa-evidence-plugin-")
+	if err != nil {
+		return "", nil, fmt.Errorf("copy plugin binary: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	dst := filepath.Join(dir, filepath.Base(src))
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("copy plugin binary: %w", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(in, maxBinarySize+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		cleanup()
+		return "", nil, fmt.Errorf("copy plugin binary %s: %w", src, err)
+	case n > maxBinarySize:
+		cleanup()
+		return "", nil, fmt.Errorf("copy plugin binary %s: larger than %d bytes", src, int64(maxBinarySize))
+	case hex.EncodeToString(h.Sum(nil)) != digest:
+		cleanup()
+		return "", nil, fmt.Errorf("%w (the binary %s changed after it was verified: it now has sha256 %s)", ErrPinMismatch, src, hex.EncodeToString(h.Sum(nil)))
+	}
+	return dst, cleanup, nil
 }
 
 // wireOverhead is what a snapshot message may carry beside its payload
@@ -323,19 +376,22 @@ func startError(err error) error {
 		return errors.New("it exited before its handshake (its stderr is in the log)")
 	case strings.Contains(msg, "unrecognized remote plugin message"):
 		return errors.New("it is not a hipaa-evidence plugin: its first output is not a go-plugin handshake")
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w (the host runs a private copy of the binary in %s: if that is mounted noexec, set TMPDIR to a directory where programs may run)", err, os.TempDir())
 	}
 	return err
 }
 
 type goPluginProcess struct {
-	client *plugin.Client
-	rpc    proto.Plugin
-	tail   *tailBuffer
+	client  *plugin.Client
+	rpc     proto.Plugin
+	tail    *tailBuffer
+	cleanup func() // removes the private copy of the binary
 }
 
 func (g *goPluginProcess) plugin() proto.Plugin { return g.rpc }
 func (g *goPluginProcess) exited() bool         { return g.client.Exited() }
-func (g *goPluginProcess) kill()                { g.client.Kill() }
+func (g *goPluginProcess) kill()                { g.client.Kill(); g.cleanup() }
 func (g *goPluginProcess) protocol() int        { return g.client.NegotiatedVersion() }
 func (g *goPluginProcess) stderr() string       { return g.tail.String() }
 

@@ -2,6 +2,8 @@ package plugins_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,6 +66,19 @@ func (c *testCollector) Collect(ctx context.Context, req *collectors.Request) (*
 	switch c.mode {
 	case "crash":
 		os.Exit(3)
+	case "exe-digest":
+		// The digest of the file this process is running, whatever its path
+		// holds now.
+		b, err := os.ReadFile("/proc/self/exe")
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		p, err := json.Marshal(map[string]string{"sha256": hex.EncodeToString(sum[:])})
+		if err != nil {
+			return nil, err
+		}
+		return &collectors.Response{Snapshots: []*evidence.Snapshot{{Kind: testKind, Status: evidence.StatusOK, Payload: p}}}, nil
 	case "crash-once":
 		marker := os.Getenv("TEST_MARKER")
 		if _, err := os.Stat(marker); err != nil {
