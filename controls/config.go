@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"gopkg.in/yaml.v3"
@@ -98,7 +99,9 @@ func SettingsFromConfig(c *config.Config) (*Settings, error) {
 }
 
 // ReadOptionalFile reads path, returning nil data (and no error) when the
-// file does not exist. limit bounds its size.
+// file does not exist. limit bounds its size. Anything but a regular file
+// (a pipe, a device) is refused: its size says nothing and reading it may
+// never end.
 func ReadOptionalFile(path string, limit int64) ([]byte, error) {
 	info, err := os.Stat(path)
 	if os.IsNotExist(err) {
@@ -107,8 +110,23 @@ func ReadOptionalFile(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	if info.Size() > limit {
 		return nil, fmt.Errorf("%s is %d bytes, over the %d byte limit", path, info.Size(), limit)
 	}
-	return os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is over the %d byte limit", path, limit)
+	}
+	return b, nil
 }

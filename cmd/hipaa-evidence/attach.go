@@ -43,7 +43,7 @@ Do not attach documents that contain PHI.`,
 			if info.Size() > controls.MaxAttachmentSize {
 				return fmt.Errorf("attach: %s is %d bytes, over the %d byte limit", file, info.Size(), controls.MaxAttachmentSize)
 			}
-			data, err := os.ReadFile(file)
+			data, err := readSmallFile(file, controls.MaxAttachmentSize)
 			if err != nil {
 				return fmt.Errorf("attach: %w", err)
 			}

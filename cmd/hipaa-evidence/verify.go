@@ -194,8 +194,12 @@ func verifyOptions(vf verifyFlags) (bundle.Options, error) {
 	return opts, nil
 }
 
-// readSmallFile reads a file of at most limit bytes.
+// readSmallFile reads a regular file of at most limit bytes. A pipe or a
+// device is refused before it is opened: reading it may never end.
 func readSmallFile(path string, limit int64) ([]byte, error) {
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

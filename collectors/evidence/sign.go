@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -195,6 +196,10 @@ func writeNew(path string, b []byte, perm os.FileMode) error {
 	return f.Close()
 }
 
+// maxKeyFileSize bounds a private key file (64 KiB); a PEM P-256 key is
+// under 300 bytes.
+const maxKeyFileSize = 64 << 10
+
 // LoadKeyFile loads a PKCS#8 (or SEC 1) PEM ECDSA P-256 private key. A key
 // file that group or others can read is refused: fix it with chmod 600.
 func LoadKeyFile(path string) (*LocalSigner, error) {
@@ -205,9 +210,22 @@ func LoadKeyFile(path string) (*LocalSigner, error) {
 	if perm := info.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("load signing key %s: %w (mode %04o; run chmod 600 %s)", path, ErrKeyPermissions, perm, path)
 	}
-	b, err := os.ReadFile(path)
+	// A pipe or device could be read for ever; a PEM key is a few hundred
+	// bytes.
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("load signing key %s: not a regular file", path)
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+	if len(b) > maxKeyFileSize {
+		return nil, fmt.Errorf("load signing key %s: larger than %d bytes", path, maxKeyFileSize)
 	}
 	block, _ := pem.Decode(b)
 	if block == nil {
