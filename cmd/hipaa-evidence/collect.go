@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -118,7 +119,7 @@ func (a *app) collect(ctx context.Context, sf scopeFlags, env *collectEnv) (*col
 		return nil, err
 	}
 	options := a.collectorOptions()
-	if err := validateOptions(reg, names, options); err != nil {
+	if err := validateOptions(reg, names, options, a.cfg); err != nil {
 		return nil, err
 	}
 
@@ -267,16 +268,26 @@ func (a *app) enabledCollectors(reg *collectors.Registry, flag string) ([]string
 }
 
 // validateOptions checks every enabled collector's options before anything
-// is collected, so a typo in the config file is reported with its file and
-// line instead of turning into error snapshots.
-func validateOptions(reg *collectors.Registry, names []string, options map[string]collectors.Options) error {
+// is collected, so a typo in the config file (cfg) is reported with its file
+// and line instead of turning into error snapshots.
+func validateOptions(reg *collectors.Registry, names []string, options map[string]collectors.Options, cfg *config.Config) error {
 	enabled := map[string]bool{}
 	for _, n := range names {
 		enabled[n] = true
 	}
+	// at places an error that does not name its line at the line of the
+	// collector's section.
+	at := func(name string, err error) error {
+		var ce *config.Error
+		if cfg == nil || errors.As(err, &ce) {
+			return err
+		}
+		n := cfg.Collectors.Options[name]
+		return &config.Error{File: cfg.Path, Line: n.Line, Msg: err.Error()}
+	}
 	for name, o := range options {
 		if !reg.Has(name) {
-			return fmt.Errorf("collectors.options has a section for unknown collector %q (known: %s)", name, strings.Join(reg.Names(), ", "))
+			return at(name, fmt.Errorf("collectors.options has a section for unknown collector %q (known: %s)", name, strings.Join(reg.Names(), ", ")))
 		}
 		if !enabled[name] {
 			continue
@@ -287,7 +298,7 @@ func validateOptions(reg *collectors.Registry, names []string, options map[strin
 		}
 		if v, ok := c.(collectors.OptionsValidator); ok {
 			if err := v.ValidateOptions(o); err != nil {
-				return fmt.Errorf("options of collector %s: %w", name, err)
+				return at(name, fmt.Errorf("options of collector %s: %w", name, err))
 			}
 		}
 	}

@@ -39,7 +39,7 @@ func TestREADMEConfigurationIsAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := validateOptions(reg, names, a.collectorOptions()); err != nil {
+	if err := validateOptions(reg, names, a.collectorOptions(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if ps, err := plugins.FromConfig(cfg); err != nil || len(ps) != 1 {
