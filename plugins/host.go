@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -186,6 +187,21 @@ func (h *Host) launch(ctx context.Context, cfg Config, digest string, start func
 func (h *Host) checkDescription(d *proto.Description) error {
 	if !proto.ValidName(d.Name) {
 		return fmt.Errorf("%w: name %q", ErrInvalidPlugin, d.Name)
+	}
+	// What a plugin says about itself is printed (`plugins pin` writes it
+	// into config comments operators append to their config, where a newline
+	// would start YAML of the plugin's choosing) and recorded in evidence.
+	texts := append([]string{d.Version, d.SDKVersion}, d.Citations...)
+	for _, c := range d.Collectors {
+		texts = append(append(texts, c.Version, c.Summary), c.Permissions...)
+	}
+	for _, f := range d.Checks {
+		texts = append(texts, f.Name)
+	}
+	for _, t := range texts {
+		if strings.ContainsFunc(t, unicode.IsControl) {
+			return fmt.Errorf("%w: %q contains a control character", ErrInvalidPlugin, t)
+		}
 	}
 	seen := map[string]bool{}
 	var kinds []string

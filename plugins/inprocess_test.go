@@ -282,6 +282,20 @@ func TestHostRefusesInvalidDescriptions(t *testing.T) {
 		{"duplicate collector", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b"), col("c", "a.c")}}, "listed twice"},
 		{"duplicate check file", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
 			Checks: []proto.CheckFile{{Name: "x.yaml"}, {Name: "x.yaml"}}}, "check file x.yaml is listed twice"},
+		// What a plugin says about itself is printed by `plugins pin`, whose
+		// output operators append to their config: a newline would let it
+		// write YAML there.
+		{"newline in the version", &proto.Description{Name: "p", Version: "1\nplugins:", Collectors: []collectors.Descriptor{col("c", "a.b")}}, "control character"},
+		{"newline in a summary", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{
+			{Name: "c", Version: "1", Summary: "users\nlocker:\n  path: /tmp/x", Scope: collectors.Once, EvidenceKinds: []string{"a.b"}}}}, "control character"},
+		{"escape in a permission", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{
+			{Name: "c", Version: "1", Scope: collectors.Once, EvidenceKinds: []string{"a.b"}, Permissions: []string{"read\x1b[8m"}}}}, "control character"},
+		{"carriage return in a collector version", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{
+			{Name: "c", Version: "1\r", Scope: collectors.Once, EvidenceKinds: []string{"a.b"}}}}, "control character"},
+		{"newline in the SDK version", &proto.Description{Name: "p", Version: "1", SDKVersion: "v1\n", Collectors: []collectors.Descriptor{col("c", "a.b")}}, "control character"},
+		{"newline in a citation", &proto.Description{Name: "p", Version: "1", Citations: []string{"164.312(d)\n"}, Collectors: []collectors.Descriptor{col("c", "a.b")}}, "control character"},
+		{"newline in a check file name", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
+			Checks: []proto.CheckFile{{Name: "checks/a\nb.yaml", Content: []byte("id: x\n")}}}, "control character"},
 		{"check file name leaves the plugin's directory", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
 			Checks: []proto.CheckFile{{Name: "../../builtin/iam_root_mfa.yaml", Content: []byte("id: x\n")}}}, "not a relative slash path"},
 		{"absolute check file name", &proto.Description{Name: "p", Version: "1", Collectors: []collectors.Descriptor{col("c", "a.b")},
