@@ -77,12 +77,12 @@ func (a *adapter) Collect(ctx context.Context, req *collectors.Request) (*collec
 		if len(snaps) >= cfg.MaxSnapshots {
 			return fmt.Errorf("%w: more than %d snapshots in one call", errTooMuch, cfg.MaxSnapshots)
 		}
-		size := int64(len(s.Payload))
+		size := snapshotSize(s)
 		if size > cfg.MaxSnapshotBytes {
-			return fmt.Errorf("%w: a %s payload of %d bytes exceeds the %d byte limit", errTooMuch, s.Kind, size, cfg.MaxSnapshotBytes)
+			return fmt.Errorf("%w: a %s snapshot of %d bytes exceeds the %d byte limit", errTooMuch, s.Kind, size, cfg.MaxSnapshotBytes)
 		}
 		if total += size; total > cfg.MaxCallBytes {
-			return fmt.Errorf("%w: payloads exceed %d bytes in one call", errTooMuch, cfg.MaxCallBytes)
+			return fmt.Errorf("%w: snapshots exceed %d bytes in one call", errTooMuch, cfg.MaxCallBytes)
 		}
 		if !a.desc.HasKind(s.Kind) {
 			return fmt.Errorf("%w: evidence kind %q is not one collector %s declares", proto.ErrMalformed, s.Kind, a.desc.Name)
@@ -108,6 +108,20 @@ func (a *adapter) Collect(ctx context.Context, req *collectors.Request) (*collec
 	code, msg := a.classify(cctx, err)
 	a.p.log.Warn("plugin collection failed", "plugin", cfg.Name, "collector", a.desc.Name, "code", code, "error", err)
 	return a.failed(code, msg), nil
+}
+
+// snapshotSize is what a plugin's snapshot holds: its payload and the
+// api_calls and errors around it. The limits count all of it, or a plugin
+// could fill memory and the locker around small payloads.
+func snapshotSize(s *evidence.Snapshot) int64 {
+	n := int64(len(s.Payload))
+	for _, c := range s.APICalls {
+		n += int64(len(c))
+	}
+	for _, e := range s.Errors {
+		n += int64(len(e.Action) + len(e.Code) + len(e.Message))
+	}
+	return n
 }
 
 // runEnded returns the run's own context error when the call ended because

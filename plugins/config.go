@@ -28,11 +28,11 @@ const (
 	// DefaultMaxSnapshots bounds the snapshots one Collect call may return,
 	// so a runaway plugin cannot flood the locker.
 	DefaultMaxSnapshots = 10000
-	// DefaultMaxSnapshotBytes bounds one snapshot's payload; it is also the
-	// largest gRPC message accepted, so an oversized message is refused
-	// before it is held in memory.
+	// DefaultMaxSnapshotBytes bounds one snapshot (its payload, api_calls and
+	// errors); it is also the largest gRPC message accepted, so an oversized
+	// message is refused before it is held in memory.
 	DefaultMaxSnapshotBytes = 32 << 20
-	// DefaultMaxCallBytes bounds the payloads of one Collect call together,
+	// DefaultMaxCallBytes bounds the snapshots of one Collect call together,
 	// since the host holds a call's snapshots in memory until they are signed.
 	DefaultMaxCallBytes = 256 << 20
 	// DefaultStartTimeout bounds starting a plugin and its handshake.
@@ -66,9 +66,10 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// MaxSnapshots bounds the snapshots of one call; 0 means DefaultMaxSnapshots.
 	MaxSnapshots int `yaml:"max_snapshots"`
-	// MaxSnapshotBytes bounds one payload; 0 means DefaultMaxSnapshotBytes.
+	// MaxSnapshotBytes bounds one snapshot (payload, api_calls and errors);
+	// 0 means DefaultMaxSnapshotBytes.
 	MaxSnapshotBytes int64 `yaml:"max_snapshot_bytes"`
-	// MaxCallBytes bounds one call's payloads together; 0 means DefaultMaxCallBytes.
+	// MaxCallBytes bounds one call's snapshots together; 0 means DefaultMaxCallBytes.
 	MaxCallBytes int64 `yaml:"max_call_bytes"`
 }
 

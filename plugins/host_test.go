@@ -227,7 +227,7 @@ func TestSubprocessFailures(t *testing.T) {
 		{name: "oversize message", mode: "ok", env: []string{"TEST_SIZE=2000000"}, tune: func(c *plugins.Config) { c.MaxSnapshotBytes = 1024 },
 			code: plugins.CodePluginOutputTooLarge, want: "message larger than"},
 		{name: "oversize call", mode: "ok", env: []string{"TEST_SIZE=3000", "TEST_N=10"}, tune: func(c *plugins.Config) { c.MaxCallBytes = 20000 },
-			code: plugins.CodePluginOutputTooLarge, want: "payloads exceed 20000 bytes"},
+			code: plugins.CodePluginOutputTooLarge, want: "snapshots exceed 20000 bytes"},
 		{name: "too many snapshots", mode: "ok", env: []string{"TEST_N=6"}, tune: func(c *plugins.Config) { c.MaxSnapshots = 5 },
 			code: plugins.CodePluginOutputTooLarge, want: "more than 5 snapshots"},
 	}
