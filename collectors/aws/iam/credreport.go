@@ -117,6 +117,10 @@ func ParseTime(v string) (*time.Time, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an ISO 8601 time", v)
 	}
+	// Evidence is JSON, whose times are years 0 to 9999 in UTC.
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("%q is outside the years 0 to 9999 in UTC", v)
+	}
 	return utc(t), nil
 }
 

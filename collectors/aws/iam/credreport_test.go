@@ -65,6 +65,9 @@ func TestParseTime(t *testing.T) {
 		{"not_supported", "not_supported", "null", false},
 		{"date only", "2026-10-08", "", true},
 		{"garbage", "yesterday", "", true},
+		// Year 0 at +01:00 is year -1 in UTC, which JSON cannot encode: the
+		// whole snapshot would fail to marshal (found by the fuzzer).
+		{"before year 0 in UTC", "0000-01-01T00:00:00+01:00", "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
