@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,5 +33,22 @@ func TestLoadKeyFileRefusesNonRegularFiles(t *testing.T) {
 		}
 		<-done
 		t.Fatal("LoadKeyFile was still reading the pipe")
+	}
+}
+
+// TestGenerateKeyFileWritesBothHalvesOrNeither checks that keys init, when
+// a public key file is already in the way, refuses before writing the
+// private key: otherwise it leaves a private key without its public half,
+// and the next keys init refuses because the private key exists.
+func TestGenerateKeyFileWritesBothHalvesOrNeither(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signing-key.pem")
+	if err := os.WriteFile(PublicKeyPath(path), []byte("someone else's key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GenerateKeyFile(path, false); !errors.Is(err, ErrKeyExists) {
+		t.Fatalf("GenerateKeyFile = %v, want ErrKeyExists", err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a private key was written without its public half (stat: %v)", err)
 	}
 }

@@ -163,6 +163,11 @@ func GenerateKeyFile(path string, demo bool) (*LocalSigner, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create key directory: %w", err)
 	}
+	// Both halves or neither: a public key in the way is found before the
+	// private key is written.
+	if _, err := os.Lstat(PublicKeyPath(path)); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrKeyExists, PublicKeyPath(path))
+	}
 	if err := writeNew(path, priv.Bytes(), 0o600); err != nil {
 		return nil, err
 	}
