@@ -107,6 +107,11 @@ func VerifyFile(ctx context.Context, path string, opts Options) (*Report, error)
 // OpenFile verifies the bundle zip at path and returns it for reading; call
 // the returned func to close the file.
 func OpenFile(ctx context.Context, path string, opts Options) (*Bundle, func(), error) {
+	// Opening a named pipe blocks until something writes to it: refuse
+	// anything but a regular file before opening it (and again after).
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("open bundle: %s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bundle: %w", err)
