@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -188,6 +189,38 @@ func (a *app) lockerDir() string {
 		return a.cfg.Locker.Path
 	}
 	return config.DefaultLockerPath
+}
+
+// outsideLocker refuses an output path (the value of flag) inside the
+// evidence locker: the locker's files are written once, by the locker, and
+// never replaced, and a file written there by hand would replace or sit
+// among them.
+func (a *app) outsideLocker(flag, p string) error {
+	root, err := filepath.Abs(a.lockerDir())
+	if err != nil {
+		return err
+	}
+	out, err := filepath.Abs(p)
+	if err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(resolveLinks(root), resolveLinks(out))
+	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return usageError{fmt.Errorf("%s %s is inside the evidence locker %s, whose files are never replaced: choose a path outside it", flag, p, a.lockerDir())}
+	}
+	return nil
+}
+
+// resolveLinks returns the absolute path p with the symbolic links of its
+// longest existing prefix resolved.
+func resolveLinks(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	if dir := filepath.Dir(p); dir != p {
+		return filepath.Join(resolveLinks(dir), filepath.Base(p))
+	}
+	return p
 }
 
 // openLocker opens the locker, creating it if needed.

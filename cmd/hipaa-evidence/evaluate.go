@@ -45,6 +45,11 @@ Evaluation is deterministic: the same evidence and files give byte-identical res
   hipaa-evidence evaluate --run 2026-Q4_20261130T101500Z_3f9a1c`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out != "" {
+				if err := a.outsideLocker("--out", out); err != nil {
+					return err
+				}
+			}
 			o, err := a.evaluateRun(cmd.Context(), runID)
 			if err != nil {
 				return err

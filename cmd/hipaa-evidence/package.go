@@ -82,6 +82,9 @@ type packaged struct {
 // renders its reports into pf.out and writes the bundle there. run calls it
 // after collect.
 func (a *app) packageRun(ctx context.Context, pf packageFlags) (*packaged, error) {
+	if err := a.outsideLocker("--out", pf.out); err != nil {
+		return nil, err
+	}
 	outcome, err := a.evaluateRun(ctx, pf.runID)
 	if err != nil {
 		return nil, err

@@ -114,6 +114,9 @@ func (a *app) report(ctx context.Context, rf reportFlags, lk *locker.Locker) (*r
 	if out == "" {
 		out = defaultReportDir
 	}
+	if err := a.outsideLocker("--out", out); err != nil {
+		return nil, err
+	}
 	return reports.Generate(ctx, reports.GenerateRequest{
 		Locker:       lk,
 		Period:       p,

@@ -23,6 +23,9 @@ unknown, and the exit code is 3 (completed with evidence gaps).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := a.outsideLocker("--out", pf.out); err != nil {
+				return err
+			}
 			res, err := a.collect(ctx, sf, nil)
 			if err != nil {
 				return err
