@@ -1,7 +1,10 @@
 package collectors_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,5 +58,38 @@ func TestCallErrorKeepsCredentialProcessOutputOut(t *testing.T) {
 	}
 	if got := collectors.ScrubCredentialError(err).Error(); strings.Contains(got, secretKey) || !strings.Contains(got, "credential_process") {
 		t.Errorf("ScrubCredentialError = %q", got)
+	}
+}
+
+// TestRunnerLogKeepsCredentialProcessOutputOut runs a collector that fails
+// as a whole with the SDK's error for a broken credential_process: neither
+// its evidence nor the operator's log may hold the secret.
+func TestRunnerLogKeepsCredentialProcessOutputOut(t *testing.T) {
+	_, sdkErr := processcreds.NewProvider(credentialProcess(t)).Retrieve(context.Background())
+	if sdkErr == nil {
+		t.Fatal("the credential process succeeded")
+	}
+	reg := collectors.NewRegistry()
+	register(reg, "broken", collectors.PerAccount, func(context.Context, *collectors.Request) (*collectors.Response, error) {
+		return nil, fmt.Errorf("list things: %w", sdkErr)
+	})
+	r := newRunner(t, reg)
+	var logs bytes.Buffer
+	r.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	res, err := r.Run(context.Background(), plan([]string{"broken"}, account("111111111111")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), secretKey) || !strings.Contains(logs.String(), "collector failed") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	for _, e := range res.Manifest.Snapshots {
+		data, _, err := r.Locker.ReadSnapshot(e.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), secretKey) {
+			t.Errorf("snapshot %s holds the secret", e.Kind)
+		}
 	}
 }

@@ -384,7 +384,7 @@ func (r *Runner) runJob(ctx context.Context, j job, plan Plan, now func() time.T
 	resp, err := j.c.Collect(jctx, req)
 	switch {
 	case err != nil:
-		r.log("collector failed", "job", j.label(), "error", err)
+		r.log("collector failed", "job", j.label(), "error", ScrubCredentialError(err))
 		return failAll(CallError("collect:"+j.name, err))
 	case resp == nil:
 		return failAll(evidence.CallError{Action: "collect:" + j.name, Code: CodeCollectorFailed, Message: "collector returned no response and no error"})

@@ -159,15 +159,32 @@ func CallError(action string, err error) evidence.CallError {
 }
 
 // ScrubCredentialError returns err, or, when err comes from a failed
-// credential_process, an error that says so without err's text: the SDK's
-// message quotes the process's whole output, which may hold the secret
-// access key it failed to parse.
+// credential_process, err with the SDK's text of that failure replaced by a
+// statement that it failed: the SDK's message quotes the process's whole
+// output, which may hold the secret access key it failed to parse. The
+// result still unwraps to err.
 func ScrubCredentialError(err error) error {
-	if !isCredentialProcessError(err) {
+	var pe *processcreds.ProviderError
+	if !errors.As(err, &pe) {
 		return err
 	}
-	return errors.New("the AWS profile's credential_process failed or printed something other than its credentials document (its output is not shown: it may hold secrets; run the command yourself to see it)")
+	msg := strings.Replace(err.Error(), pe.Error(), credentialProcessFailed, 1)
+	if !strings.Contains(msg, credentialProcessFailed) {
+		msg = credentialProcessFailed
+	}
+	return &scrubbedError{msg: msg, err: err}
 }
+
+// credentialProcessFailed replaces the SDK's text of a failed credential_process.
+const credentialProcessFailed = "the AWS profile's credential_process failed or printed something other than its credentials document (its output is not shown: it may hold secrets; run the command yourself to see it)"
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 func isCredentialProcessError(err error) bool {
 	var pe *processcreds.ProviderError

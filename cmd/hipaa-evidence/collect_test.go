@@ -155,14 +155,22 @@ func TestCollectKeepsCredentialProcessOutputOutOfErrors(t *testing.T) {
 	if _, stderr, code := runCLI(t, dir, "keys", "init"); code != 0 {
 		t.Fatalf("keys init: %s", stderr)
 	}
-	stdout, stderr, code := runCLI(t, dir, "collect", "--profile", "audit", "--collectors", "test-identity", "--quiet")
-	if code != exitError {
-		t.Fatalf("collect: exit %d, want %d\nstderr: %s", code, exitError, stderr)
-	}
-	if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, "AKIAEXAMPLEKEY") {
-		t.Fatalf("the credentials are in the output:\n%s%s", stdout, stderr)
-	}
-	if !strings.Contains(stderr, "credential_process") {
-		t.Errorf("stderr does not say the credential process failed:\n%s", stderr)
+	for name, args := range map[string][]string{
+		"local key": {"collect", "--profile", "audit", "--collectors", "test-identity", "--quiet"},
+		// The KMS signer is set up before the scope, with the same credentials.
+		"kms key": {"collect", "--profile", "audit", "--collectors", "test-identity", "--quiet", "--kms-key", "alias/hipaa-evidence"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, dir, args...)
+			if code != exitError {
+				t.Fatalf("collect: exit %d, want %d\nstderr: %s", code, exitError, stderr)
+			}
+			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, "AKIAEXAMPLEKEY") {
+				t.Fatalf("the credentials are in the output:\n%s%s", stdout, stderr)
+			}
+			if !strings.Contains(stderr, "credential_process") {
+				t.Errorf("stderr does not say the credential process failed:\n%s", stderr)
+			}
+		})
 	}
 }

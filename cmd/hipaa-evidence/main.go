@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/hipaa-evidence/hipaa-evidence/collectors"
 	"github.com/hipaa-evidence/hipaa-evidence/collectors/collectortest"
 )
 
@@ -61,6 +62,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // exitCode maps err to the process exit code, printing it first.
 func exitCode(err error, stderr io.Writer) int {
+	// Whatever the path, a failed credential_process is not printed with its
+	// output (it may hold a secret key).
+	err = collectors.ScrubCredentialError(err)
 	var ue usageError
 	switch {
 	case err == nil:
